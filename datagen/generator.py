@@ -1,0 +1,577 @@
+"""Deterministic generator of realistic paid-knowledge platform data in the raw contract (v1).
+
+What it models (every knob is a field of :class:`GeneratorConfig`):
+
+- **Catalog**: courses in 8 categories (weighted), 3-5 tags from the category's vocabulary,
+  a format (video, audio, ebook, live, column) and a price drawn per format from
+  log-normal price bands. Popularity is long-tailed: a Zipf law over a random ranking
+  (``popularity_alpha``). A share of courses is published during the window, so some
+  courses are new and have little engagement.
+- **Users**: sign up over the window with growth (more users later), come from an
+  acquisition channel whose cohort churns at its own rate (exponential lifetimes), have
+  an activity rate (log-normal sessions per day) and latent interests over categories
+  (a sparse Dirichlet). Interests, course popularity and quality are the *ground truth*:
+  they are written under ``truth/``, never into the raw files.
+- **Sessions** follow a weekly rhythm (weekends busier), a seasonal one (January and
+  September up, summer down) and promotion days (618, Double 11) with more traffic and
+  higher conversion. Each session views one course chosen by interest x popularity
+  (with some exploration).
+- **Funnel** per view: favorite, free trial, purchase (more likely when the course
+  matches the user's interest and its price suits the user), completion and rating
+  driven by satisfaction, refunds more likely when satisfaction is low, shares.
+  A user buys a course at most once.
+- **Memberships**: a share of users buys monthly (recurring until churn) or annual
+  memberships: purchases without a course.
+- **Check-ins**: learners check in on the days they study.
+- **Malformed rows** (``malformed_share``, 0 switches them off): one of each contract
+  violation in turn (unknown event type, missing user, unparseable or future timestamp,
+  non-positive amount, rating out of range, missing course, unknown course, duplicate id).
+
+Output is streamed user chunk by user chunk to Parquet (or CSV), so memory is bounded
+by the chunk size, not by the number of events. The same config and seed give
+byte-identical files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+CATEGORIES = [
+    "programming",
+    "data",
+    "career",
+    "finance",
+    "language",
+    "humanities",
+    "parenting",
+    "health",
+]
+CATEGORY_WEIGHTS = [0.2, 0.15, 0.14, 0.13, 0.12, 0.1, 0.08, 0.08]
+TAGS = {
+    "programming": ["python", "java", "frontend", "backend", "algorithms", "go", "devops", "ai"],
+    "data": ["sql", "analytics", "statistics", "machine-learning", "excel", "bi", "ai"],
+    "career": ["interview", "management", "communication", "productivity", "resume", "pm"],
+    "finance": ["investing", "stocks", "funds", "personal-finance", "accounting", "tax"],
+    "language": ["english", "japanese", "ielts", "speaking", "writing", "grammar"],
+    "humanities": ["history", "philosophy", "literature", "psychology", "art", "writing"],
+    "parenting": ["early-education", "reading", "psychology", "nutrition", "exams"],
+    "health": ["fitness", "nutrition", "sleep", "psychology", "yoga", "meditation"],
+}
+FORMATS = ["video", "audio", "ebook", "live", "column"]
+FORMAT_WEIGHTS = [0.4, 0.2, 0.1, 0.1, 0.2]
+# Median price (CNY) per format; prices are log-normal around it, rounded to x9.9 style.
+FORMAT_PRICE = {"video": 199.0, "audio": 99.0, "ebook": 39.0, "live": 299.0, "column": 69.0}
+ACQ_CHANNELS = ["organic", "ads", "referral", "social"]
+ACQ_WEIGHTS = [0.35, 0.35, 0.15, 0.15]
+# Mean lifetime (days) of each acquisition cohort: paid ads churn fastest.
+ACQ_MEAN_LIFETIME = [300.0, 70.0, 220.0, 130.0]
+EVENT_CHANNELS = ["app", "web", "mini_program"]
+EVENT_SCHEMA = pa.schema(
+    [
+        ("event_id", pa.string()),
+        ("user_id", pa.string()),
+        ("course_id", pa.string()),
+        ("event_type", pa.string()),
+        ("event_ts", pa.string()),
+        ("amount", pa.float64()),
+        ("currency", pa.string()),
+        ("rating", pa.int64()),
+        ("channel", pa.string()),
+    ]
+)
+MALFORMED_KINDS = [
+    "unknown_event_type",
+    "missing_user",
+    "unparseable_timestamp",
+    "future_timestamp",
+    "non_positive_amount",
+    "rating_out_of_range",
+    "missing_course",
+    "unknown_course",
+    "duplicate_event_id",
+]
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    users: int = 5000
+    courses: int = 200
+    days: int = 365
+    seed: int = 42
+    end_date: dt.date = dt.date(2026, 6, 30)
+    popularity_alpha: float = 1.0
+    interest_concentration: float = 0.25
+    exploration: float = 0.15
+    sessions_per_day: float = 0.3
+    p_favorite: float = 0.05
+    p_trial: float = 0.18
+    p_purchase_after_trial: float = 0.2
+    p_purchase_direct: float = 0.03
+    p_complete: float = 0.55
+    p_refund: float = 0.12
+    p_membership: float = 0.06
+    learner_share: float = 0.35
+    consent_share: float = 0.8
+    malformed_share: float = 0.002
+    chunk_users: int = 20000
+    format: str = "parquet"
+    extra: dict = field(default_factory=dict)
+
+
+def _iso(seconds: np.ndarray, epoch: dt.datetime, offsets_h: np.ndarray) -> np.ndarray:
+    """ISO-8601 strings; rows with a non-zero offset are written in that local time."""
+    base = np.datetime64(epoch.replace(tzinfo=None), "s")
+    local = base + (seconds + offsets_h * 3600).astype("timedelta64[s]")
+    text = np.datetime_as_string(local, unit="s")
+    suffix = np.where(offsets_h == 8, "+08:00", "Z")
+    return np.char.add(text.astype(str), suffix)
+
+
+def _price(rng: np.random.Generator, formats: np.ndarray) -> np.ndarray:
+    median = np.array([FORMAT_PRICE[f] for f in formats])
+    raw = median * np.exp(rng.normal(0.0, 0.5, len(formats)))
+    price = np.maximum(np.round(raw / 10.0) * 10.0 - 0.1, 9.9)
+    free = rng.random(len(formats)) < 0.05
+    return np.where(free, 0.0, np.round(price, 1))
+
+
+def _calendar_weight(days: np.ndarray, start: dt.date) -> np.ndarray:
+    """Relative traffic by day: weekly, seasonal and promotion-day rhythm."""
+    dates = np.datetime64(start) + days.astype("timedelta64[D]")
+    weekday = (dates.astype("datetime64[D]").view("int64") - 4) % 7  # 0 = Monday
+    month = dates.astype("datetime64[M]").astype(int) % 12 + 1
+    md = (dates - dates.astype("datetime64[M]")).astype(int) + 1
+    w = np.where(weekday >= 5, 1.3, 1.0)
+    w = w * np.select([np.isin(month, [1, 9]), np.isin(month, [7, 8])], [1.2, 0.85], 1.0)
+    promo = ((month == 11) & (np.abs(md - 11) <= 1)) | ((month == 6) & (np.abs(md - 18) <= 1))
+    return w * np.where(promo, 2.0, 1.0)
+
+
+def _promo(days: np.ndarray, start: dt.date) -> np.ndarray:
+    dates = np.datetime64(start) + days.astype("timedelta64[D]")
+    month = dates.astype("datetime64[M]").astype(int) % 12 + 1
+    md = (dates - dates.astype("datetime64[M]")).astype(int) + 1
+    return ((month == 11) & (np.abs(md - 11) <= 1)) | ((month == 6) & (np.abs(md - 18) <= 1))
+
+
+class Generator:
+    """Writes ``events``, ``courses``, ``users`` and ``truth/`` under an output folder."""
+
+    def __init__(self, config: GeneratorConfig):
+        self.cfg = config
+        self.start = config.end_date - dt.timedelta(days=config.days - 1)
+        self.epoch = dt.datetime.combine(self.start, dt.time())
+        self.seq = np.random.SeedSequence(config.seed)
+        self.catalog_seed, self.user_seed = self.seq.spawn(2)
+
+    # ---------------------------------------------------------------- catalog
+    def _catalog(self) -> dict[str, np.ndarray]:
+        cfg = self.cfg
+        rng = np.random.default_rng(self.catalog_seed)
+        n = cfg.courses
+        cat = rng.choice(len(CATEGORIES), n, p=CATEGORY_WEIGHTS)
+        fmt = rng.choice(len(FORMATS), n, p=FORMAT_WEIGHTS)
+        ranks = rng.permutation(n) + 1
+        popularity = ranks ** (-cfg.popularity_alpha)
+        quality = rng.normal(0.0, 1.0, n)
+        price = _price(rng, np.array(FORMATS)[fmt])
+        # 70% of the catalog exists before the window; the rest is published during it.
+        published_day = np.where(
+            rng.random(n) < 0.7,
+            -rng.integers(30, 1500, n),
+            rng.integers(0, cfg.days, n),
+        )
+        tags = []
+        for i in range(n):
+            vocab = TAGS[CATEGORIES[cat[i]]]
+            k = int(rng.integers(2, min(5, len(vocab)) + 1))
+            tags.append("|".join(sorted(rng.choice(vocab, k, replace=False).tolist())))
+        return {
+            "cat": cat,
+            "fmt": fmt,
+            "popularity": popularity,
+            "quality": quality,
+            "price": price,
+            "published_day": published_day,
+            "tags": np.array(tags, dtype=object),
+            "instructor": rng.integers(1, max(2, n // 4), n),
+        }
+
+    def _write_courses(self, out: Path, cat: dict) -> None:
+        n = self.cfg.courses
+        ids = np.array([f"c{i:05d}" for i in range(1, n + 1)], dtype=object)
+        pub = np.datetime64(self.start) + cat["published_day"].astype("timedelta64[D]")
+        table = pa.table(
+            {
+                "course_id": ids,
+                "title": [
+                    f"{CATEGORIES[c].title()} {t.split('|')[0]} #{i + 1}"
+                    for i, (c, t) in enumerate(zip(cat["cat"], cat["tags"], strict=True))
+                ],
+                "category": np.array(CATEGORIES, dtype=object)[cat["cat"]],
+                "tags": cat["tags"],
+                "format": np.array(FORMATS, dtype=object)[cat["fmt"]],
+                "price": cat["price"],
+                "instructor_id": [f"i{x:04d}" for x in cat["instructor"]],
+                "published_at": np.char.add(np.datetime_as_string(pub, unit="s"), "Z"),
+            }
+        )
+        self._write(table, out / f"courses.{self._ext}")
+        truth = pa.table(
+            {
+                "course_id": ids,
+                "popularity": cat["popularity"],
+                "quality": cat["quality"],
+            }
+        )
+        pq.write_table(truth, out / "truth" / "courses.parquet")
+
+    # ------------------------------------------------------------------ users
+    def _users_chunk(self, rng: np.random.Generator, first: int, n: int) -> dict:
+        cfg = self.cfg
+        signup = np.floor(cfg.days * rng.random(n) ** 0.8).astype(np.int64)
+        acq = rng.choice(len(ACQ_CHANNELS), n, p=ACQ_WEIGHTS)
+        lifetime = rng.exponential(np.array(ACQ_MEAN_LIFETIME)[acq])
+        end = np.minimum(cfg.days, signup + np.ceil(lifetime).astype(np.int64) + 1)
+        rate = cfg.sessions_per_day * np.exp(rng.normal(-0.3, 0.8, n))
+        interests = rng.dirichlet(np.full(len(CATEGORIES), cfg.interest_concentration), n)
+        price_tolerance = np.exp(rng.normal(np.log(150.0), 0.6, n))
+        channel = rng.choice(len(EVENT_CHANNELS), n, p=[0.6, 0.15, 0.25])
+        consent_roll = rng.random(n)
+        consent = pa.array(
+            consent_roll < cfg.consent_share,
+            mask=consent_roll >= cfg.consent_share + 0.12,  # unknown: treated as no consent
+        )
+        return {
+            "ids": np.array([f"u{first + i:07d}" for i in range(1, n + 1)], dtype=object),
+            "signup": signup,
+            "acq": acq,
+            "end": end,
+            "rate": rate,
+            "interests": interests,
+            "price_tolerance": price_tolerance,
+            "channel": channel,
+            "consent": consent,
+            "learner": rng.random(n) < cfg.learner_share,
+            "member": rng.random(n) < cfg.p_membership * np.clip(rate / cfg.sessions_per_day, 0.3, 3),
+            "sign_sec": rng.integers(0, 86400, n),
+        }
+
+    # ----------------------------------------------------------------- events
+    def _events_chunk(self, rng: np.random.Generator, u: dict, cat: dict, cat_cdf, cat_members):
+        cfg = self.cfg
+        n = len(u["ids"])
+        active = u["end"] - u["signup"]
+        sessions = rng.poisson(u["rate"] * active * 1.25)
+        uidx = np.repeat(np.arange(n), sessions)
+        day = u["signup"][uidx] + np.floor(rng.random(len(uidx)) * active[uidx]).astype(np.int64)
+        keep = rng.random(len(uidx)) < _calendar_weight(day, self.start) / 2.6
+        uidx, day = uidx[keep], day[keep]
+        m = len(uidx)
+        hour_p = np.array(
+            [1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 2, 3, 3, 3, 3, 4, 4, 3, 3, 3, 3, 4, 5, 6, 6, 5, 3],
+            dtype=float,
+        )
+        sec = day * 86400 + rng.choice(24, m, p=hour_p / hour_p.sum()) * 3600 + rng.integers(0, 3600, m)
+
+        # category: by interest, or exploration uniformly; course: by popularity within it
+        icdf = np.cumsum(u["interests"][uidx], axis=1)
+        by_interest = (icdf < rng.random((m, 1)) * icdf[:, -1:]).sum(axis=1)
+        explore = rng.random(m) < cfg.exploration
+        c = np.where(explore, rng.integers(0, len(CATEGORIES), m), by_interest)
+        course = np.empty(m, dtype=np.int64)
+        r = rng.random(m)
+        for k in range(len(CATEGORIES)):
+            sel = c == k
+            if sel.any() and len(cat_members[k]):
+                course[sel] = cat_members[k][np.searchsorted(cat_cdf[k], r[sel], side="right")]
+            elif sel.any():
+                course[sel] = rng.integers(0, cfg.courses, sel.sum())
+        published = cat["published_day"][course] <= day
+        uidx, day, sec, course = uidx[published], day[published], sec[published], course[published]
+        m = len(uidx)
+
+        # funnel, one row per view with all downstream steps
+        interest = u["interests"][uidx, cat["cat"][course]] * len(CATEGORIES)
+        match = np.clip(interest, 0.05, 4.0)
+        promo = _promo(day, self.start)
+        price = cat["price"][course]
+        price_fit = np.clip(u["price_tolerance"][uidx] / np.maximum(price, 10.0), 0.2, 1.5)
+        quality = cat["quality"][course]
+        fav = rng.random(m) < cfg.p_favorite * match
+        trial = rng.random(m) < np.clip(cfg.p_trial * np.sqrt(match), 0, 0.9)
+        p_buy = np.where(
+            trial, cfg.p_purchase_after_trial, cfg.p_purchase_direct
+        ) * match * price_fit * np.exp(0.2 * quality) * np.where(promo, 1.5, 1.0)
+        buy = rng.random(m) < np.clip(p_buy, 0, 0.95)
+        t_trial = sec + rng.integers(30, 1800, m)
+        t_buy = np.where(trial, t_trial, sec) + rng.integers(60, 3 * 86400, m)
+
+        # at most one purchase per (user, course): keep the earliest
+        order = np.lexsort((t_buy, course, uidx))
+        b = buy[order]
+        key = uidx[order] * cfg.courses + course[order]
+        pos = np.flatnonzero(b)
+        dup = np.zeros(m, dtype=bool)
+        if len(pos):
+            prev_same = np.r_[False, key[pos][1:] == key[pos][:-1]]
+            dup[order[pos[prev_same]]] = True
+        buy &= ~dup
+
+        satisfaction = 1 / (1 + np.exp(-(quality + 0.6 * np.log(match) + rng.normal(0, 0.8, m))))
+        complete = buy & (rng.random(m) < cfg.p_complete * (0.4 + satisfaction))
+        t_complete = t_buy + rng.integers(2 * 86400, 45 * 86400, m)
+        rated = (complete & (rng.random(m) < 0.5)) | (buy & ~complete & (rng.random(m) < 0.1))
+        stars = np.clip(np.round(1 + 4 * satisfaction + rng.normal(0, 0.6, m)), 1, 5).astype(np.int64)
+        t_rate = np.where(complete, t_complete, t_buy) + rng.integers(60, 86400, m)
+        refund = buy & ~complete & (rng.random(m) < cfg.p_refund * (1.6 - satisfaction) ** 2)
+        t_refund = t_buy + rng.integers(3600, 7 * 86400, m)
+        share = buy & (rng.random(m) < 0.05 + 0.1 * satisfaction)
+        t_share = t_buy + rng.integers(60, 10 * 86400, m)
+        horizon = self.cfg.days * 86400
+
+        parts = []
+
+        def add(mask, etype, t, amount=None, rating=None):
+            mask = mask & (t < horizon)
+            k = int(mask.sum())
+            parts.append(
+                {
+                    "u": uidx[mask],
+                    "course": course[mask],
+                    "type": np.full(k, etype, dtype=object),
+                    "t": t[mask],
+                    "amount": np.full(k, np.nan) if amount is None else amount[mask],
+                    "rating": np.full(k, -1) if rating is None else rating[mask],
+                }
+            )
+
+        ones = np.ones(m, dtype=bool)
+        paid_price = np.round(price * np.where(promo, 0.8, 1.0), 1)
+        add(ones, "view", sec)
+        add(fav, "favorite", sec + rng.integers(10, 600, m))
+        add(trial, "trial", t_trial)
+        add(buy & (paid_price > 0), "purchase", t_buy, amount=paid_price)
+        add(complete, "complete", t_complete)
+        add(rated, "rating", t_rate, rating=stars)
+        add(refund & (paid_price > 0), "refund", t_refund, amount=paid_price)
+        add(share, "share", t_share)
+
+        # memberships: monthly ones renew every 30 days until the user churns
+        members = np.flatnonzero(u["member"])
+        if len(members):
+            annual = rng.random(len(members)) < 0.35
+            first = u["signup"][members] + rng.integers(0, 30, len(members))
+            count = np.where(annual, 1 + (u["end"][members] - first > 365), 0)
+            count = np.where(annual, count, np.maximum(0, (u["end"][members] - first) // 30))
+            count = np.where(first < u["end"][members], np.maximum(count, 1), 0)
+            mu = np.repeat(members, count)
+            step = np.concatenate([np.arange(k) for k in count]) if len(mu) else np.array([], int)
+            period = np.where(np.repeat(annual, count), 365, 30)
+            mday = np.repeat(first, count) + step * period
+            msec = mday * 86400 + rng.integers(8 * 3600, 23 * 3600, len(mu))
+            amount = np.where(np.repeat(annual, count), 198.0, 25.0)
+            ok = msec < horizon
+            parts.append(
+                {
+                    "u": mu[ok],
+                    "course": np.full(int(ok.sum()), -1),
+                    "type": np.full(int(ok.sum()), "purchase", dtype=object),
+                    "t": msec[ok],
+                    "amount": amount[ok],
+                    "rating": np.full(int(ok.sum()), -1),
+                }
+            )
+
+        # check-ins: learners check in once on (most of) the days they study
+        learner_view = u["learner"][uidx] & (rng.random(m) < 0.8)
+        ud = np.unique(uidx[learner_view] * (self.cfg.days + 1) + day[learner_view])
+        cu, cd = ud // (self.cfg.days + 1), ud % (self.cfg.days + 1)
+        parts.append(
+            {
+                "u": cu,
+                "course": np.full(len(cu), -1),
+                "type": np.full(len(cu), "checkin", dtype=object),
+                "t": cd * 86400 + rng.integers(6 * 3600, 23 * 3600, len(cu)),
+                "amount": np.full(len(cu), np.nan),
+                "rating": np.full(len(cu), -1),
+            }
+        )
+        ev = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        order = np.lexsort((ev["t"], ev["u"]))
+        return {k: v[order] for k, v in ev.items()}
+
+    def _event_table(self, rng, u: dict, ev: dict, first_event: int) -> pa.Table:
+        k = len(ev["u"])
+        course_ids = np.where(
+            ev["course"] >= 0,
+            np.char.add("c", np.char.zfill(np.maximum(ev["course"] + 1, 0).astype(str), 5)),
+            None,
+        )
+        channel = u["channel"][ev["u"]]
+        # a tenth of events switch channel; mini_program rows carry a +08:00 local offset
+        switch = rng.random(k) < 0.1
+        channel = np.where(switch, rng.integers(0, len(EVENT_CHANNELS), k), channel)
+        offsets = np.where(channel == 2, 8, 0)
+        money = np.isin(ev["type"], ["purchase", "refund"])
+        return pa.table(
+            {
+                "event_id": np.char.add(
+                    "e", np.char.zfill(np.arange(first_event, first_event + k).astype(str), 10)
+                ).astype(object),
+                "user_id": u["ids"][ev["u"]],
+                "course_id": course_ids.astype(object),
+                "event_type": ev["type"],
+                "event_ts": _iso(ev["t"], self.epoch, offsets).astype(object),
+                "amount": pa.array(ev["amount"], mask=~money),
+                "currency": pa.array(np.where(money, "CNY", None).astype(object)),
+                "rating": pa.array(ev["rating"], mask=ev["rating"] < 0),
+                "channel": np.array(EVENT_CHANNELS, dtype=object)[channel],
+            },
+            schema=EVENT_SCHEMA,
+        )
+
+    def _malform(self, rng: np.random.Generator, table: pa.Table, chunk_no: int) -> pa.Table:
+        """Append corrupted copies of random rows: one contract violation each, in turn."""
+        k = int(round(self.cfg.malformed_share * table.num_rows))
+        if k == 0:
+            return table
+        rows = table.take(pa.array(np.sort(rng.choice(table.num_rows, k, replace=False))))
+        cols = {name: rows.column(name).to_pylist() for name in rows.column_names}
+        for i in range(k):
+            kind = MALFORMED_KINDS[(i + chunk_no) % len(MALFORMED_KINDS)]
+            eid = f"x{chunk_no:04d}{i:06d}"
+            if kind != "duplicate_event_id":
+                cols["event_id"][i] = eid
+            if kind == "unknown_event_type":
+                cols["event_type"][i] = "wishlist"
+            elif kind == "missing_user":
+                cols["user_id"][i] = None if i % 2 else "   "
+            elif kind == "unparseable_timestamp":
+                cols["event_ts"][i] = "31/02/2026 25:61"
+            elif kind == "future_timestamp":
+                cols["event_ts"][i] = "2099-01-01T00:00:00Z"
+            elif kind == "non_positive_amount":
+                cols["event_type"][i] = "purchase"
+                cols["course_id"][i] = cols["course_id"][i] or "c00001"
+                cols["amount"][i] = 0.0 if i % 2 else -19.9
+                cols["currency"][i] = "CNY"
+                cols["rating"][i] = None
+            elif kind == "rating_out_of_range":
+                cols["event_type"][i] = "rating"
+                cols["course_id"][i] = cols["course_id"][i] or "c00001"
+                cols["rating"][i] = 7 if i % 2 else 0
+                cols["amount"][i] = None
+                cols["currency"][i] = None
+            elif kind == "missing_course":
+                cols["event_type"][i] = "view"
+                cols["course_id"][i] = None
+                cols["amount"][i] = None
+                cols["currency"][i] = None
+                cols["rating"][i] = None
+            elif kind == "unknown_course":
+                cols["event_type"][i] = "view"
+                cols["course_id"][i] = "c99999"
+                cols["amount"][i] = None
+                cols["currency"][i] = None
+                cols["rating"][i] = None
+        bad = pa.table(cols, schema=EVENT_SCHEMA)
+        return pa.concat_tables([table, bad])
+
+    # ----------------------------------------------------------------- output
+    @property
+    def _ext(self) -> str:
+        return "csv" if self.cfg.format == "csv" else "parquet"
+
+    def _write(self, table: pa.Table, path: Path) -> None:
+        if self.cfg.format == "csv":
+            pacsv.write_csv(table, path)
+        else:
+            pq.write_table(table, path, compression="zstd")
+
+    def write(self, out: Path) -> dict[str, int]:
+        """Generate everything into ``out``; returns row counts per file."""
+        cfg = self.cfg
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "truth").mkdir(exist_ok=True)
+        cat = self._catalog()
+        self._write_courses(out, cat)
+        cat_members, cat_cdf = [], []
+        for k in range(len(CATEGORIES)):
+            members = np.flatnonzero(cat["cat"] == k)
+            w = cat["popularity"][members]
+            cat_members.append(members)
+            cat_cdf.append(np.cumsum(w)[:-1] / w.sum() if len(w) else np.array([]))
+
+        events_path = out / f"events.{self._ext}"
+        users_path = out / f"users.{self._ext}"
+        writers: dict[str, object] = {}
+        counts = {"events": 0, "users": 0, "courses": cfg.courses}
+        chunk_seeds = self.user_seed.spawn((cfg.users + cfg.chunk_users - 1) // cfg.chunk_users)
+        try:
+            for chunk_no, seed in enumerate(chunk_seeds):
+                rng = np.random.default_rng(seed)
+                first = chunk_no * cfg.chunk_users
+                n = min(cfg.chunk_users, cfg.users - first)
+                u = self._users_chunk(rng, first, n)
+                ev = self._events_chunk(rng, u, cat, cat_cdf, cat_members)
+                events = self._event_table(rng, u, ev, counts["events"] + 1)
+                events = self._malform(rng, events, chunk_no)
+                users = self._user_table(u)
+                truth = self._truth_table(u)
+                for name, table, path in (
+                    ("events", events, events_path),
+                    ("users", users, users_path),
+                    ("truth", truth, out / "truth" / "user_interests.parquet"),
+                ):
+                    writers.setdefault(name, self._open_writer(path, table.schema, name))
+                    writers[name].write_table(table)
+                counts["events"] += events.num_rows
+                counts["users"] += users.num_rows
+        finally:
+            for w in writers.values():
+                w.close()
+        return counts
+
+    def _open_writer(self, path: Path, schema: pa.Schema, name: str):
+        if self.cfg.format == "csv" and name != "truth":
+            return pacsv.CSVWriter(path, schema)
+        return pq.ParquetWriter(path, schema, compression="zstd")
+
+    def _user_table(self, u: dict) -> pa.Table:
+        n = len(u["ids"])
+        sign = u["signup"] * 86400 + u["sign_sec"]
+        has_email = np.arange(n) % 3 != 0
+        return pa.table(
+            {
+                "user_id": u["ids"],
+                "signup_ts": _iso(sign, self.epoch, np.zeros(n, dtype=np.int64)).astype(object),
+                "channel": np.array(ACQ_CHANNELS, dtype=object)[u["acq"]],
+                "marketing_consent": u["consent"],
+                "email": np.where(has_email, np.char.add(u["ids"].astype(str), "@example.com"), None),
+                "phone": [f"138{int(x[1:]):08d}" for x in u["ids"]],
+            }
+        )
+
+    def _truth_table(self, u: dict) -> pa.Table:
+        n = len(u["ids"])
+        k = len(CATEGORIES)
+        return pa.table(
+            {
+                "user_id": np.repeat(u["ids"], k),
+                "category": np.tile(np.array(CATEGORIES, dtype=object), n),
+                "interest": u["interests"].reshape(-1),
+            }
+        )
+
+
+def generate(out: Path, config: GeneratorConfig) -> dict[str, int]:
+    """Generate a data directory in the raw contract; returns row counts."""
+    return Generator(config).write(Path(out))

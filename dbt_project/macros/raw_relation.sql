@@ -1,0 +1,132 @@
+{#-
+    Raw input contract (v1): the columns of each raw entity, and which ones a file must have.
+    Everything else is optional and may be left out of the file altogether.
+-#}
+{% macro raw_contract() %}
+    {{ return({
+        'events': {
+            'columns': ['event_id', 'user_id', 'course_id', 'event_type', 'event_ts',
+                        'amount', 'currency', 'rating', 'channel'],
+            'required': ['user_id', 'event_type', 'event_ts'],
+        },
+        'courses': {
+            'columns': ['course_id', 'title', 'category', 'tags', 'format', 'price',
+                        'instructor_id', 'published_at'],
+            'required': ['course_id'],
+        },
+        'users': {
+            'columns': ['user_id', 'signup_ts', 'channel', 'marketing_consent', 'email', 'phone'],
+            'required': ['user_id'],
+        },
+    }) }}
+{% endmacro %}
+
+
+{#- The files of one raw entity under var('data_dir'): {'parquet': [...], 'csv': [...]}. -#}
+{% macro raw_files(entity) %}
+    {%- set dir = var('data_dir') | string | replace("\\", "/") -%}
+    {%- set dir = dir[:-1] if dir.endswith('/') else dir -%}
+    {%- set found = {'parquet': [], 'csv': []} -%}
+    {%- if execute -%}
+        {%- for ext in ['parquet', 'csv'] -%}
+            {%- for pattern in [dir ~ '/' ~ entity ~ '.' ~ ext, dir ~ '/' ~ entity ~ '/*.' ~ ext] -%}
+                {%- set sql -%}
+                    select file from glob({{ learnmart_quote(pattern) }}) order by file
+                {%- endset -%}
+                {%- for row in run_query(sql) -%}
+                    {%- do found[ext].append(row[0]) -%}
+                {%- endfor -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(found) }}
+{% endmacro %}
+
+
+{% macro learnmart_quote(text) -%}
+    '{{ text | string | replace("'", "''") }}'
+{%- endmacro %}
+
+
+{% macro learnmart_file_list(files) -%}
+    [{% for f in files %}{{ learnmart_quote(f) }}{{ ", " if not loop.last }}{% endfor %}]
+{%- endmacro %}
+
+
+{#- Whether var('data_dir') holds the entity at all (optional entities may be absent). -#}
+{% macro raw_exists(entity) %}
+    {%- set files = raw_files(entity) -%}
+    {{ return((files['parquet'] | length + files['csv'] | length) > 0) }}
+{% endmacro %}
+
+
+{#-
+    A subquery over one raw entity with every contract column as trimmed text, plus
+    _source_file and _source_row (the row's position in the read, for tracing a rejected
+    row back to its file). CSV is read as text so that nothing fails to parse on the way
+    in: typing and validation happen in the staging model, where a bad value becomes a
+    rejected row with a reason instead of a failed build. Columns the files leave out are
+    NULL; a required column that is missing stops the build with the file named.
+-#}
+{% macro raw_relation(entity) %}
+    {%- set contract = raw_contract()[entity] -%}
+    {%- set files = raw_files(entity) -%}
+    {%- set scans = [] -%}
+    {%- if files['parquet'] -%}
+        {%- do scans.append("read_parquet(" ~ learnmart_file_list(files['parquet'])
+            ~ ", union_by_name = true, filename = '_source_file')") -%}
+    {%- endif -%}
+    {%- if files['csv'] -%}
+        {%- do scans.append("read_csv(" ~ learnmart_file_list(files['csv'])
+            ~ ", header = true, all_varchar = true, union_by_name = true, null_padding = true"
+            ~ ", filename = '_source_file', encoding = 'utf-8')") -%}
+    {%- endif -%}
+    {%- if not execute or not scans -%}
+        {%- if execute and entity in ['events'] -%}
+            {{ exceptions.raise_compiler_error(
+                "no " ~ entity ~ " file in data_dir '" ~ var('data_dir') ~ "': expected "
+                ~ entity ~ ".parquet, " ~ entity ~ ".csv or a folder " ~ entity ~ "/ of them") }}
+        {%- endif -%}
+        (
+            select
+                {%- for col in contract['columns'] %}
+                cast(null as varchar) as {{ col }},
+                {%- endfor %}
+                cast(null as varchar) as _source_file,
+                cast(null as bigint) as _source_row
+            where false
+        )
+    {%- else -%}
+        {%- set present = {} -%}
+        {%- for scan in scans -%}
+            {%- for row in run_query("describe select * from " ~ scan) -%}
+                {%- do present.update({row[0] | lower: row[0]}) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- for col in contract['required'] -%}
+            {%- if col not in present -%}
+                {{ exceptions.raise_compiler_error(
+                    entity ~ " file(s) " ~ (files['parquet'] + files['csv']) | join(', ')
+                    ~ " have no column '" ~ col ~ "' (required by the raw contract)") }}
+            {%- endif -%}
+        {%- endfor -%}
+        (
+            select
+                {%- for col in contract['columns'] %}
+                {%- if col in present %}
+                nullif(trim(cast("{{ present[col] }}" as varchar)), '') as {{ col }},
+                {%- else %}
+                cast(null as varchar) as {{ col }},
+                {%- endif %}
+                {%- endfor %}
+                _source_file,
+                row_number() over () as _source_row
+            from (
+                {%- for scan in scans %}
+                select * from {{ scan }}
+                {{ "union all by name" if not loop.last }}
+                {%- endfor %}
+            ) as raw_rows
+        )
+    {%- endif -%}
+{% endmacro %}

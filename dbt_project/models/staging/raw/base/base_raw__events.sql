@@ -1,0 +1,112 @@
+{#-
+    Every raw event row read, typed, with the first contract rule it breaks (or NULL).
+    stg_raw__events keeps the valid rows; rejected_events keeps the rest with the reason.
+-#}
+with
+
+source as (
+    select * from {{ raw_relation('events') }}
+),
+
+courses as (
+    select course_id from {{ ref('stg_raw__courses') }}
+),
+
+catalog as (
+    select count(*) > 0 as has_catalog from courses
+),
+
+typed as (
+    select
+        _source_file,
+        _source_row,
+        event_id,
+        user_id,
+        course_id,
+        lower(event_type) as event_type,
+        event_ts as event_ts_text,
+        {{ parse_utc_ts('event_ts') }} as event_ts,
+        amount as amount_text,
+        try_cast(amount as decimal(18, 2)) as amount,
+        upper(coalesce(currency, 'CNY')) as currency,
+        rating as rating_text,
+        try_cast(rating as double) as rating_value,
+        lower(channel) as channel
+    from source
+),
+
+checked as (
+    select
+        typed.*,
+        case
+            when user_id is null then 'missing_user'
+            when event_type is null
+                or event_type not in ({{ "'" ~ event_types() | join("', '") ~ "'" }})
+                then 'unknown_event_type'
+            when event_ts is null then 'unparseable_timestamp'
+            when event_ts > {{ built_at() }} then 'future_timestamp'
+            when course_id is null
+                and event_type in ({{ "'" ~ course_event_types() | join("', '") ~ "'" }})
+                then 'missing_course'
+            when course_id is not null
+                and catalog.has_catalog
+                and course_id not in (select course_id from courses)
+                then 'unknown_course'
+            when event_type in ('purchase', 'refund') and amount_text is null
+                then 'missing_amount'
+            when event_type in ('purchase', 'refund') and amount is null
+                then 'invalid_amount'
+            when event_type in ('purchase', 'refund') and amount <= 0
+                then 'non_positive_amount'
+            when not regexp_full_match(currency, '[A-Z]{3}') then 'invalid_currency'
+            when event_type = 'rating'
+                and (
+                    rating_value is null
+                    or rating_value not between 1 and 5
+                    or rating_value != floor(rating_value)
+                )
+                then 'rating_out_of_range'
+        end as contract_violation
+    from typed
+    cross join catalog
+),
+
+ranked as (
+    select
+        *,
+        -- among rows sharing an id, the first valid one is kept; later copies are duplicates
+        case
+            when event_id is not null
+                then row_number() over (
+                    partition by event_id
+                    order by contract_violation is not null, _source_row
+                )
+            else 1
+        end as id_occurrence
+    from checked
+),
+
+final as (
+    select
+        _source_file,
+        _source_row,
+        event_id,
+        user_id,
+        course_id,
+        event_type,
+        event_ts_text,
+        event_ts,
+        amount_text,
+        case when event_type in ('purchase', 'refund') then amount end as amount,
+        currency,
+        rating_text,
+        case when event_type = 'rating' then cast(rating_value as integer) end as rating,
+        channel,
+        coalesce(
+            contract_violation,
+            case when id_occurrence > 1 then 'duplicate_event_id' end
+        ) as reject_reason
+    from ranked
+)
+
+select * from final
