@@ -1,0 +1,37 @@
+# Two commands from a fresh clone: `make demo` and `make test`. Both create .venv and
+# install everything they need (Python 3.11+ and access to PyPI are the only prerequisites).
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3.13 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo test test-all lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "learnmart needs Python 3.11+")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/learnmart demo
+
+# pytest exits 5 when it collected no tests: that is a failure here, not a pass.
+test: install
+	$(BIN)/python -m pytest -q; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+test-all: install
+	$(BIN)/python -m pytest -q --runslow
+
+lint: install
+	$(BIN)/ruff check cli udfs datagen learnmart tests bench
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) dbt_project/target dbt_project/logs learnmart.duckdb .learnmart.duckdb.* data/demo

@@ -1,0 +1,42 @@
+"""Opening the built file read-only, with one clear line for each way it can go wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from learnmart.cli.output import fail
+
+EXIT_NOT_FOUND = 1
+EXIT_ENV = 2
+
+
+def open_readonly(db: Path) -> duckdb.DuckDBPyConnection:
+    """Read-only connection to a built learnmart file, or exit 2 with the reason."""
+    if not db.exists():
+        raise fail(f"no database at {db}: run `learnmart build --data DIR` first", EXIT_ENV)
+    try:
+        return duckdb.connect(str(db), read_only=True)
+    except duckdb.IOException as exc:
+        text = str(exc).splitlines()[0]
+        if "lock" in text.lower():
+            raise fail(f"{db} is locked by another process ({text})", EXIT_ENV) from None
+        raise fail(f"cannot open {db}: {text}", EXIT_ENV) from None
+    except duckdb.Error as exc:
+        raise fail(f"cannot open {db}: {str(exc).splitlines()[0]}", EXIT_ENV) from None
+
+
+def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
+    """Run a parameterized query; returns (columns, rows). A missing table exits 2."""
+    try:
+        cur = con.execute(sql, params or [])
+        rows = cur.fetchall()
+        columns = [d[0] for d in cur.description]
+    except duckdb.CatalogException as exc:
+        raise fail(
+            f"the database lacks a table this command needs ({str(exc).splitlines()[0]}); "
+            "rebuild it with this version of learnmart",
+            EXIT_ENV,
+        ) from None
+    return columns, rows

@@ -1,0 +1,232 @@
+"""learnmart's command line: a thin Typer layer over the built DuckDB file and `dbt build`.
+
+Lookup commands open the file read-only and run one parameterized query; they import
+neither dbt nor pandas nor pyarrow, so a cold process answers quickly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from learnmart.cli.output import FORMAT_OPTION, Format, fail, message, render
+from learnmart.paths import default_db
+
+app = typer.Typer(
+    name="learnmart",
+    help="User segmentation and course recommendations for paid-knowledge platforms.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="The built DuckDB file [default: $LEARNMART_DB or ./learnmart.duckdb]."),
+]
+EXIT_NOT_FOUND = 1
+EXIT_ENV = 2
+
+
+def _db(db: Path | None) -> Path:
+    return db if db is not None else default_db()
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write events, courses, users and truth/ into.")],
+    users: Annotated[int, typer.Option(min=1, help="Number of users.")] = 5000,
+    courses: Annotated[int, typer.Option(min=1, help="Number of courses.")] = 200,
+    days: Annotated[int, typer.Option(min=1, help="Days of history, ending at --end.")] = 365,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 42,
+    end: Annotated[str, typer.Option(help="Last day of the history (YYYY-MM-DD).")] = "2026-06-30",
+    malformed: Annotated[
+        float, typer.Option(min=0.0, max=0.5, help="Share of deliberately malformed event rows (0 = none).")
+    ] = 0.002,
+    file_format: Annotated[str, typer.Option("--file-format", help="parquet or csv.")] = "parquet",
+    force: Annotated[bool, typer.Option(help="Overwrite an existing non-empty --out.")] = False,
+) -> None:
+    """Generate realistic, seeded paid-knowledge data in the raw contract."""
+    import datetime as dt
+
+    from learnmart.datagen import GeneratorConfig
+    from learnmart.datagen import generate as run
+
+    if file_format not in ("parquet", "csv"):
+        raise fail(f"--file-format must be parquet or csv, not {file_format!r}", EXIT_ENV)
+    try:
+        end_date = dt.date.fromisoformat(end)
+    except ValueError:
+        raise fail(f"--end {end!r} is not a date (YYYY-MM-DD)", EXIT_ENV) from None
+    if out.exists() and any(out.iterdir()) and not force:
+        raise fail(f"{out} is not empty; pass --force to overwrite", EXIT_ENV)
+    if out.exists() and force:
+        import shutil
+
+        for name in ("events", "courses", "users"):
+            for ext in ("parquet", "csv"):
+                (out / f"{name}.{ext}").unlink(missing_ok=True)
+        shutil.rmtree(out / "truth", ignore_errors=True)
+    cfg = GeneratorConfig(
+        users=users,
+        courses=courses,
+        days=days,
+        seed=seed,
+        end_date=end_date,
+        malformed_share=malformed,
+        format=file_format,
+    )
+    counts = run(out, cfg)
+    message(
+        f"wrote {counts['events']:,} events, {counts['users']:,} users and "
+        f"{counts['courses']:,} courses to {out}"
+    )
+
+
+@app.command()
+def build(
+    data: Annotated[Path, typer.Option("--data", help="Folder with events, courses, users (.parquet/.csv).")],
+    db: DbOption = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Score as of this time [default: the latest event].")
+    ] = None,
+    select: Annotated[str | None, typer.Option("--select", help="dbt selection, e.g. +user_segments.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Hide dbt's progress output.")] = False,
+) -> None:
+    """Build the warehouse: dbt build into a new file, published only if every test passes."""
+    from learnmart.cli.build import BuildEnvironmentError, BuildError, run_build
+
+    target = _db(db)
+    try:
+        result = run_build(data, target, as_of=as_of, select=select, quiet=quiet)
+    except BuildEnvironmentError as exc:
+        raise fail(str(exc), EXIT_ENV) from None
+    except BuildError as exc:
+        code = EXIT_ENV if exc.is_input_error else EXIT_NOT_FOUND
+        raise fail(f"build failed, {target} left as it was: {exc}", code) from None
+    message(
+        f"built {result.db} in {result.seconds:.1f}s ({result.models} models, {result.tests} tests passed)"
+    )
+    _print_summary(result.db)
+
+
+def _print_summary(db: Path) -> None:
+    from learnmart.cli.db import open_readonly, query
+
+    con = open_readonly(db)
+    cols, rows = query(
+        con,
+        "select entity, rows_read, rows_accepted, rows_rejected from build_summary order by entity",
+    )
+    render(cols, rows, Format.table, title="Raw input")
+    cols, rows = query(con, "select as_of, first_event_at, last_event_at from build_summary limit 1")
+    render(cols, rows, Format.table, title="Window")
+    cols, rows = query(
+        con,
+        """
+        select t.table_name as mart, t.estimated_size as approx_rows
+        from duckdb_tables() as t
+        where t.schema_name = 'main' and t.database_name = current_database()
+        order by t.table_name
+        """,
+    )
+    render(cols, rows, Format.table, title="Marts (schema main)")
+    con.close()
+
+
+@app.command()
+def demo(
+    db: DbOption = None,
+    data: Annotated[Path, typer.Option("--data", help="Where to write the demo data.")] = Path("data/demo"),
+    users: Annotated[int, typer.Option(min=1)] = 5000,
+) -> None:
+    """Generate demo data (if missing), build it, and show what came out."""
+    from learnmart.cli.build import BuildEnvironmentError, BuildError, find_raw_files, run_build
+
+    if not find_raw_files(data, "events"):
+        generate(out=data, users=users, force=True)
+    target = _db(db)
+    try:
+        result = run_build(data, target, quiet=True)
+    except BuildEnvironmentError as exc:
+        raise fail(str(exc), EXIT_ENV) from None
+    except BuildError as exc:
+        raise fail(f"build failed: {exc}", EXIT_NOT_FOUND) from None
+    message(f"built {result.db} in {result.seconds:.1f}s ({result.models} models, {result.tests} tests passed)")
+    _print_summary(result.db)
+    _print_demo_lookups(result.db)
+
+
+def _print_demo_lookups(db: Path) -> None:
+    """Show whatever lookup marts this build has: segments and one user's recommendations."""
+    from learnmart.cli.db import open_readonly, query
+
+    con = open_readonly(db)
+    tables = {r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'main'").fetchall()}
+    if "segment_summary" in tables:
+        cols, rows = query(con, "select * from segment_summary order by revenue desc")
+        render(cols, rows, Format.table, title="Segments")
+    if "user_recommendations" in tables:
+        cols, rows = query(
+            con,
+            """
+            select user_id, rank, course_id, round(score, 4) as score, reason
+            from user_recommendations
+            where user_id = (select min(user_id) from user_recommendations)
+            order by rank
+            """,
+        )
+        render(cols, rows, Format.table, title="Recommendations for one user")
+    elif "course_similarity" in tables:
+        cols, rows = query(
+            con,
+            """
+            select course_id, other_course_id, round(content_cosine, 3) as content_cosine
+            from course_similarity
+            where course_id = (select min(course_id) from course_similarity)
+            order by neighbor_rank limit 5
+            """,
+        )
+        render(cols, rows, Format.table, title="Similar courses")
+    con.close()
+
+
+@app.command()
+def similar(
+    course_id: Annotated[str, typer.Argument(help="Course id, exactly as in the raw data.")],
+    db: DbOption = None,
+    k: Annotated[int, typer.Option("--k", min=1, help="How many similar courses.")] = 10,
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Courses most similar to COURSE_ID by content (category, tags, format, price band)."""
+    from learnmart.cli.db import open_readonly, query
+
+    con = open_readonly(_db(db))
+    cols, rows = query(
+        con,
+        """
+        select s.neighbor_rank as rank, s.other_course_id as course_id, round(s.content_cosine, 4) as content_cosine
+        from course_similarity as s
+        where s.course_id = ?
+        order by s.neighbor_rank
+        limit ?
+        """,
+        [course_id, k],
+    )
+    if not rows:
+        _, known = query(con, "select 1 from intermediate.int_courses_keyed where course_id = ?", [course_id])
+        raise fail(
+            f"no similar courses for {course_id!r}" if known else f"unknown course {course_id!r}",
+            EXIT_NOT_FOUND,
+        )
+    render(cols, rows, fmt, title=f"Courses similar to {course_id}")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,92 @@
+"""One set of output options for every query command: table for people, json/csv for scripts.
+
+Data goes to stdout; messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import enum
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import typer
+
+
+class Format(str, enum.Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+FORMAT_OPTION = typer.Option(
+    Format.table, "--format", "-f", help="Output format: table for people, json or csv for scripts."
+)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    if isinstance(value, decimal.Decimal):
+        return f"{value:,.2f}"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, list | tuple):
+        return ", ".join(_cell(v) for v in value)
+    return str(value)
+
+
+def render(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: Format, title: str | None = None
+) -> None:
+    """Write rows to stdout in the requested format."""
+    if fmt is Format.json:
+        json.dump(
+            [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows],
+            sys.stdout,
+            ensure_ascii=False,
+            indent=2,
+        )
+        sys.stdout.write("\n")
+    elif fmt is Format.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(["" if v is None else _cell(v) if isinstance(v, list) else _plain(v) for v in row])
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=title, title_justify="left")
+        for c in columns:
+            table.add_column(c)
+        for row in rows:
+            table.add_row(*(_cell(v) for v in row))
+        Console(soft_wrap=True).print(table)
+
+
+def message(text: str) -> None:
+    """A line for people, on stderr."""
+    typer.echo(text, err=True)
+
+
+def fail(text: str, code: int) -> typer.Exit:
+    """Print one clear line on stderr and return the Exit to raise."""
+    typer.echo(f"learnmart: {text}", err=True)
+    return typer.Exit(code)

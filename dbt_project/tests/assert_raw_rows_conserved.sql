@@ -1,0 +1,11 @@
+-- Nothing is lost between the raw files and staging: for every raw entity,
+-- rows accepted into stg_* plus rows in rejected_* equal the rows read.
+{%- for entity in ['events', 'courses', 'users'] %}
+select
+    '{{ entity }}' as entity,
+    (select count(*) from {{ ref('base_raw__' ~ entity) }}) as rows_read,
+    (select count(*) from {{ ref('stg_raw__' ~ entity) }}) as rows_accepted,
+    (select count(*) from {{ ref('rejected_' ~ entity) }}) as rows_rejected
+where rows_accepted + rows_rejected != rows_read
+{{ "union all" if not loop.last }}
+{%- endfor %}

@@ -1,0 +1,67 @@
+"""Shared fixtures: small generated data sets and warehouses built from them once per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from learnmart.cli.build import run_build
+from learnmart.datagen import GeneratorConfig, generate
+
+REPO = Path(__file__).resolve().parent.parent
+LEARNMART = [str(Path(sys.executable).parent / "learnmart")]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--runslow", action="store_true", help="also run larger-scale tests")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--runslow"):
+        return
+    skip = pytest.mark.skip(reason="larger-scale test: run with --runslow (make test-all)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def demo_data(tmp_path_factory) -> Path:
+    """A small but complete generated data set (with malformed rows)."""
+    out = tmp_path_factory.mktemp("demo_data")
+    generate(out, GeneratorConfig(users=1500, courses=120, seed=7, malformed_share=0.004))
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_db(demo_data, tmp_path_factory) -> Path:
+    """A warehouse built from demo_data; treat it as read-only."""
+    db = tmp_path_factory.mktemp("demo_db") / "learnmart.duckdb"
+    run_build(demo_data, db, quiet=True)
+    return db
+
+
+def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 600):
+    """Run the installed `learnmart` console script as a subprocess."""
+    return subprocess.run(
+        [*LEARNMART, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def copy_project(dst: Path) -> Path:
+    """A scratch copy of the dbt project (and seeds) to break on purpose."""
+    shutil.copytree(REPO / "dbt_project", dst / "dbt_project", ignore=shutil.ignore_patterns("target", "logs"))
+    if (REPO / "seeds").exists():
+        shutil.copytree(REPO / "seeds", dst / "seeds")
+    return dst / "dbt_project"

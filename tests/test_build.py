@@ -1,0 +1,170 @@
+"""`learnmart build`: all-or-nothing publishing, clear failures, files BI tools can open."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+
+from .conftest import LEARNMART, copy_project, run_cli
+
+MARTS_SQL = "select table_name from duckdb_tables() where schema_name = 'main' order by 1"
+
+
+def _sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_every_mart_is_readable_from_a_fresh_process_without_udfs(demo_db):
+    code = f"""
+import duckdb, json
+con = duckdb.connect({str(demo_db)!r}, read_only=True)
+marts = [r[0] for r in con.execute({MARTS_SQL!r}).fetchall()]
+counts = {{m: con.execute(f'select count(*) from "{{m}}"').fetchone()[0] for m in marts}}
+print(json.dumps(counts))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    counts = json.loads(out.stdout)
+    assert {"rejected_events", "build_summary", "course_similarity"} <= set(counts)
+    assert counts["course_similarity"] > 0
+
+
+def test_as_of_defaults_to_the_latest_event_not_the_wall_clock(demo_db, demo_data):
+    con = duckdb.connect(str(demo_db), read_only=True)
+    as_of, last = con.execute("select as_of, last_event_at from build_summary limit 1").fetchone()
+    latest = duckdb.sql(
+        f"select max(timezone('UTC', try_cast(event_ts as timestamptz))) from '{demo_data}/events.parquet' "
+        "where event_ts not like '2099%'"
+    ).fetchall()[0][0]
+    assert as_of == last == latest
+
+
+def test_explicit_as_of_keeps_later_events_valid_but_outside_the_window(demo_data, tmp_path):
+    db = tmp_path / "w.duckdb"
+    result = run_cli("build", "--data", str(demo_data), "--db", str(db), "--as-of", "2026-03-31", "-q")
+    assert result.returncode == 0, result.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    later, windowed_max, read, acc, rej = con.execute(
+        """
+        select
+            (select count(*) from staging.stg_raw__events where event_ts > '2026-03-31'),
+            (select max(event_ts) from intermediate.int_events_windowed),
+            rows_read, rows_accepted, rows_rejected
+        from build_summary where entity = 'events'
+        """
+    ).fetchone()
+    assert later > 0
+    assert windowed_max <= duckdb.sql("select timestamp '2026-03-31'").fetchall()[0][0]
+    assert acc + rej == read
+
+
+def test_a_failing_test_leaves_the_published_file_untouched(demo_db, demo_data, tmp_path):
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(demo_db.read_bytes())
+    before = _sha(db)
+    project = copy_project(tmp_path)
+    (project / "tests" / "assert_this_build_fails.sql").write_text(
+        "-- depends_on: {{ ref('build_summary') }}\nselect 1 as broken\n"
+    )
+    result = run_cli(
+        "build", "--data", str(demo_data), "--db", str(db), "-q",
+        env={"LEARNMART_PROJECT_DIR": str(project)},
+    )
+    assert result.returncode == 1
+    assert "assert_this_build_fails" in result.stderr
+    assert result.stderr.count("\n") == 1  # one clear line
+    assert _sha(db) == before
+    assert not list(tmp_path.glob(".w.duckdb.building-*"))
+
+
+def test_usage_and_environment_errors_exit_2_with_one_line(tmp_path):
+    missing = run_cli("build", "--data", str(tmp_path / "nope"), "--db", str(tmp_path / "w.duckdb"))
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1
+    (tmp_path / "empty").mkdir()
+    no_events = run_cli("build", "--data", str(tmp_path / "empty"), "--db", str(tmp_path / "w.duckdb"))
+    assert no_events.returncode == 2 and "no events" in no_events.stderr
+    bad_as_of = run_cli("build", "--data", str(tmp_path / "empty"), "--as-of", "yesterday")
+    assert bad_as_of.returncode == 2
+    no_db = run_cli("similar", "c1", "--db", str(tmp_path / "absent.duckdb"))
+    assert no_db.returncode == 2 and "no database" in no_db.stderr and "Traceback" not in no_db.stderr
+
+
+def test_killing_a_build_leaves_the_previous_file_and_the_next_build_works(demo_db, demo_data, tmp_path):
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(demo_db.read_bytes())
+    before = _sha(db)
+    for delay in (1.5, 4.0):
+        proc = subprocess.Popen(
+            [*LEARNMART, "build", "--data", str(demo_data), "--db", str(db), "-q"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGKILL)  # the CLI and dbt underneath it
+        proc.wait()
+        assert _sha(db) == before
+        con = duckdb.connect(str(db), read_only=True)
+        assert con.execute("select count(*) from build_summary").fetchone()[0] == 3
+        con.close()
+    result = run_cli("build", "--data", str(demo_data), "--db", str(db), "-q")
+    assert result.returncode == 0, result.stderr
+    assert not list(tmp_path.glob(".w.duckdb.building-*"))
+
+
+def test_a_reader_keeps_working_while_a_build_publishes(demo_db, demo_data, tmp_path):
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(demo_db.read_bytes())
+    reader = duckdb.connect(str(db), read_only=True)
+    n = reader.execute("select count(*) from rejected_events").fetchone()[0]
+    result = run_cli("build", "--data", str(demo_data), "--db", str(db), "-q")
+    assert result.returncode == 0, result.stderr
+    assert reader.execute("select count(*) from rejected_events").fetchone()[0] == n
+    reader.close()
+
+
+def test_a_second_concurrent_build_exits_2(demo_data, tmp_path):
+    db = tmp_path / "w.duckdb"
+    first = subprocess.Popen(
+        [*LEARNMART, "build", "--data", str(demo_data), "--db", str(db), "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.0)
+    second = run_cli("build", "--data", str(demo_data), "--db", str(db), "-q")
+    assert first.wait(timeout=300) == 0
+    assert second.returncode == 2 and "another build" in second.stderr
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_similar_in_every_format(demo_db, fmt):
+    con = duckdb.connect(str(demo_db), read_only=True)
+    course, expected = con.execute(
+        "select course_id, list(other_course_id order by neighbor_rank)[1:3] from course_similarity "
+        "group by 1 order by 1 limit 1"
+    ).fetchone()
+    con.close()
+    result = run_cli("similar", course, "--db", str(demo_db), "--k", "3", "--format", fmt)
+    assert result.returncode == 0, result.stderr
+    if fmt == "json":
+        assert [r["course_id"] for r in json.loads(result.stdout)] == expected
+    elif fmt == "csv":
+        lines = result.stdout.strip().splitlines()
+        assert lines[0] == "rank,course_id,content_cosine" and len(lines) == 4
+    else:
+        assert all(c in result.stdout for c in expected)
+
+
+def test_similar_handles_hostile_ids_as_data(demo_db):
+    result = run_cli("similar", "c1'; drop table course_similarity; --", "--db", str(demo_db))
+    assert result.returncode == 1 and "unknown course" in result.stderr
+    con = duckdb.connect(str(demo_db), read_only=True)
+    assert con.execute("select count(*) from course_similarity").fetchone()[0] > 0

@@ -1,0 +1,170 @@
+"""The raw contract: every bad row is quarantined with its reason and nothing is lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+
+import duckdb
+import pytest
+
+from learnmart.cli.build import run_build
+
+EVENTS = """\
+event_id,user_id,course_id,event_type,event_ts,amount,currency,rating,channel
+ok_view,007,c1,view,2026-01-01T10:00:00Z,,,,APP
+ok_buy,007,c1,purchase,2026-01-02T10:00:00+08:00,99.9,cny,,app
+ok_member,u2,,purchase,2026-01-03 09:00:00,198,,,web
+ok_checkin,u2,,checkin,2026-01-03 21:00:00,,,,
+bad_type,u1,c1,wishlist,2026-01-01,,,,
+bad_user,,c1,view,2026-01-01,,,,
+bad_user2,   ,c1,view,2026-01-01,,,,
+bad_ts,u1,c1,view,31/02/2026 25:61,,,,
+future,u1,c1,view,2099-01-01T00:00:00Z,,,,
+no_course,u1,,view,2026-01-01,,,,
+unknown_course,u1,c999,view,2026-01-01,,,,
+zero_amount,u1,c1,purchase,2026-01-01,0,CNY,,
+neg_refund,u1,c1,refund,2026-01-01,-5,CNY,,
+no_amount,u1,c1,purchase,2026-01-01,,CNY,,
+bad_amount,u1,c1,purchase,2026-01-01,12abc,CNY,,
+bad_currency,u1,c1,purchase,2026-01-01,10,RMB1,,
+rating_hi,u1,c1,rating,2026-01-01,,,6,
+rating_frac,u1,c1,rating,2026-01-01,,,3.5,
+ok_view,007,c1,view,2026-01-01T11:00:00Z,,,,app
+"""
+EXPECTED = {
+    "bad_type": "unknown_event_type",
+    "bad_user": "missing_user",
+    "bad_user2": "missing_user",
+    "bad_ts": "unparseable_timestamp",
+    "future": "future_timestamp",
+    "no_course": "missing_course",
+    "unknown_course": "unknown_course",
+    "zero_amount": "non_positive_amount",
+    "neg_refund": "non_positive_amount",
+    "no_amount": "missing_amount",
+    "bad_amount": "invalid_amount",
+    "bad_currency": "invalid_currency",
+    "rating_hi": "rating_out_of_range",
+    "rating_frac": "rating_out_of_range",
+}
+COURSES = """\
+course_id,title,category,tags,format,price
+c1,SQL for analysts,data,sql|analytics,video,99.9
+c2,Python basics,programming,python,video,-1
+c1,Duplicate,data,,video,10
+"""
+USERS = """\
+user_id,signup_ts,channel,marketing_consent,email,phone
+007,2025-12-01,ads,yes,Someone@Example.com,138 0000 0001
+u2,2025-12-02,organic,,,
+u2,2025-12-03,organic,true,,
+u3,2025-12-04,organic,maybe,,
+"""
+
+
+@pytest.fixture(scope="module")
+def bad_db(tmp_path_factory):
+    data = tmp_path_factory.mktemp("bad_data")
+    (data / "events.csv").write_text(EVENTS)
+    (data / "courses.csv").write_text(COURSES)
+    (data / "users.csv").write_text(USERS)
+    db = tmp_path_factory.mktemp("bad_db") / "w.duckdb"
+    run_build(data, db, quiet=True)
+    return duckdb.connect(str(db), read_only=True)
+
+
+def test_every_bad_row_is_rejected_with_its_reason(bad_db):
+    got = dict(bad_db.execute("select event_id, reject_reason from rejected_events where event_id != 'ok_view'").fetchall())
+    assert got == EXPECTED
+    dup = bad_db.execute("select reject_reason, event_ts from rejected_events where event_id = 'ok_view'").fetchall()
+    assert dup == [("duplicate_event_id", "2026-01-01T11:00:00Z")]
+
+
+def test_accepted_plus_rejected_equals_read(bad_db):
+    rows = bad_db.execute("select entity, rows_read, rows_accepted, rows_rejected from build_summary order by 1").fetchall()
+    assert rows == [("courses", 3, 1, 2), ("events", 19, 4, 15), ("users", 4, 2, 2)]
+    assert bad_db.execute("select count(*) from staging.stg_raw__events").fetchone()[0] == 4
+
+
+def test_valid_rows_are_typed_in_utc_and_ids_keep_leading_zeros(bad_db):
+    rows = bad_db.execute(
+        "select event_id, user_id, event_type, event_ts, amount, currency, channel "
+        "from staging.stg_raw__events order by event_ts"
+    ).fetchall()
+    by_id = {r[0]: r for r in rows}
+    assert by_id["ok_view"][1] == "007"
+    assert by_id["ok_view"][6] == "app"
+    assert by_id["ok_buy"][3] == dt.datetime(2026, 1, 2, 2, 0)  # +08:00 converted to UTC
+    assert float(by_id["ok_buy"][4]) == pytest.approx(99.9) and by_id["ok_buy"][5] == "CNY"
+    assert by_id["ok_member"][5] == "CNY"  # default currency
+
+
+def test_courses_and_users_are_validated_too(bad_db):
+    assert dict(bad_db.execute("select course_id, reject_reason from rejected_courses").fetchall()) == {
+        "c2": "negative_price",
+        "c1": "duplicate_course_id",
+    }
+    assert bad_db.execute("select user_id, reject_reason from rejected_users order by 1").fetchall() == [
+        ("u2", "duplicate_user_id"),
+        ("u3", "invalid_marketing_consent"),
+    ]
+    consent = dict(bad_db.execute("select user_id, has_marketing_consent from staging.stg_raw__users").fetchall())
+    assert consent == {"007": True, "u2": False}  # missing consent is no consent
+
+
+def test_pii_is_hashed_in_staging_and_absent_beyond(bad_db):
+    cols = bad_db.execute(
+        "select table_schema, table_name, column_name from information_schema.columns "
+        "where lower(column_name) in ('email', 'phone')"
+    ).fetchall()
+    assert cols == []
+    everything = bad_db.execute(
+        """
+        select count(*) from (
+            select table_schema, table_name from information_schema.tables
+        ) t
+        """
+    ).fetchone()[0]
+    assert everything > 5
+    # no table anywhere holds the clear email or phone
+    for schema, table in bad_db.execute(
+        "select table_schema, table_name from information_schema.tables"
+    ).fetchall():
+        hits = bad_db.execute(
+            f'select count(*) from "{schema}"."{table}" t '
+            "where lower(cast(columns(*) as varchar)) like '%example.com%' "
+            "or cast(columns(*) as varchar) like '%138 0000 0001%'"
+        ).fetchone()[0]
+        assert hits == 0, (schema, table)
+    email_hash = bad_db.execute("select email_hash from staging.stg_raw__users where user_id = '007'").fetchone()[0]
+    assert len(email_hash) == 64
+
+
+def test_a_missing_required_column_is_one_clear_error(tmp_path):
+    from learnmart.cli.build import BuildError
+
+    (tmp_path / "events.csv").write_text("user_id,event_type\nu1,view\n")
+    with pytest.raises(BuildError, match="event_ts"):
+        run_build(tmp_path, tmp_path / "w.duckdb", quiet=True)
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_parquet_folder_and_optional_columns(tmp_path):
+    folder = tmp_path / "events"
+    folder.mkdir()
+    for i in range(2):
+        duckdb.sql(
+            textwrap.dedent(
+                f"""
+                copy (
+                    select 'u' || {i} as user_id, 'purchase' as event_type,
+                           timestamp '2026-01-0{i + 1} 10:00:00' as event_ts, 10.5 + {i} as amount
+                ) to '{folder}/part-{i}.parquet' (format parquet)
+                """
+            )
+        )
+    db = tmp_path / "w.duckdb"
+    run_build(tmp_path, db, quiet=True)
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("select count(*), sum(amount) from staging.stg_raw__events").fetchone() == (2, 22)
