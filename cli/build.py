@@ -165,11 +165,16 @@ def run_build(
         cmd = [
             *_dbt_executable(),
             "build",
-            "--project-dir", str(project_dir()),
-            "--profiles-dir", str(project_dir()),
-            "--target-path", str(work / "target"),
-            "--log-path", str(work / "logs"),
-            "--vars", json.dumps(variables),
+            "--project-dir",
+            str(project_dir()),
+            "--profiles-dir",
+            str(project_dir()),
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
+            "--vars",
+            json.dumps(variables),
         ]
         if select:
             cmd += ["--select", select]
@@ -185,8 +190,11 @@ def run_build(
         if proc.returncode != 0 or failures:
             if not failures:
                 log = work / "logs" / "dbt.log"
-                tail = [ln for ln in log.read_text(errors="replace").splitlines() if "rror" in ln][-3:] \
-                    if log.exists() else []
+                tail = (
+                    [ln for ln in log.read_text(errors="replace").splitlines() if "rror" in ln][-3:]
+                    if log.exists()
+                    else []
+                )
                 failures = tail or [f"dbt exited with code {proc.returncode}"]
             shutil.rmtree(work, ignore_errors=True)
             raise BuildError("; ".join(failures))

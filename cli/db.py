@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-
 from learnmart.cli.output import fail
 
 EXIT_NOT_FOUND = 1

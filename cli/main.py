@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
 from learnmart.cli.output import FORMAT_OPTION, Format, fail, message, render
+
 from learnmart.paths import default_db
 
 app = typer.Typer(
@@ -43,7 +43,8 @@ def generate(
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 42,
     end: Annotated[str, typer.Option(help="Last day of the history (YYYY-MM-DD).")] = "2026-06-30",
     malformed: Annotated[
-        float, typer.Option(min=0.0, max=0.5, help="Share of deliberately malformed event rows (0 = none).")
+        float,
+        typer.Option(min=0.0, max=0.5, help="Share of deliberately malformed event rows (0 = none)."),
     ] = 0.002,
     file_format: Annotated[str, typer.Option("--file-format", help="parquet or csv.")] = "parquet",
     force: Annotated[bool, typer.Option(help="Overwrite an existing non-empty --out.")] = False,
@@ -79,10 +80,7 @@ def generate(
         format=file_format,
     )
     counts = run(out, cfg)
-    message(
-        f"wrote {counts['events']:,} events, {counts['users']:,} users and "
-        f"{counts['courses']:,} courses to {out}"
-    )
+    message(f"wrote {counts['events']:,} events, {counts['users']:,} users and {counts['courses']:,} courses to {out}")
 
 
 @app.command()
@@ -90,7 +88,8 @@ def build(
     data: Annotated[Path, typer.Option("--data", help="Folder with events, courses, users (.parquet/.csv).")],
     db: DbOption = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Score as of this time [default: the latest event].")
+        str | None,
+        typer.Option("--as-of", help="Score as of this time [default: the latest event]."),
     ] = None,
     select: Annotated[str | None, typer.Option("--select", help="dbt selection, e.g. +user_segments.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Hide dbt's progress output.")] = False,
@@ -106,9 +105,7 @@ def build(
     except BuildError as exc:
         code = EXIT_ENV if exc.is_input_error else EXIT_NOT_FOUND
         raise fail(f"build failed, {target} left as it was: {exc}", code) from None
-    message(
-        f"built {result.db} in {result.seconds:.1f}s ({result.models} models, {result.tests} tests passed)"
-    )
+    message(f"built {result.db} in {result.seconds:.1f}s ({result.models} models, {result.tests} tests passed)")
     _print_summary(result.db)
 
 
@@ -222,6 +219,56 @@ def similar(
             EXIT_NOT_FOUND,
         )
     render(cols, rows, fmt, title=f"Courses similar to {course_id}")
+
+
+@app.command()
+def segments(db: DbOption = None, fmt: Format = FORMAT_OPTION) -> None:
+    """RFM segments: users, revenue and their shares, averages and propensity."""
+    from learnmart.cli.db import open_readonly, query
+
+    con = open_readonly(_db(db))
+    cols, rows = query(
+        con,
+        """
+        select
+            rfm_segment,
+            users,
+            round(share_of_users, 4) as share_of_users,
+            revenue,
+            round(share_of_revenue, 4) as share_of_revenue,
+            round(avg_recency_days, 1) as avg_recency_days,
+            round(avg_frequency, 2) as avg_frequency,
+            avg_monetary,
+            round(avg_purchase_propensity, 4) as avg_purchase_propensity
+        from segment_summary
+        order by revenue desc, rfm_segment
+        """,
+    )
+    render(cols, rows, fmt, title="RFM segments")
+
+
+@app.command()
+def profile(
+    user_id: Annotated[str, typer.Argument(help="User id, exactly as in the raw data.")],
+    db: DbOption = None,
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """One user's profile: tier, stage, interests, propensity and next best action."""
+    from learnmart.cli.db import open_readonly, query
+
+    con = open_readonly(_db(db))
+    cols, rows = query(con, "select * from user_profiles where user_id = ?", [user_id])
+    if not rows:
+        raise fail(f"unknown user {user_id!r}", EXIT_NOT_FOUND)
+    if fmt is Format.table:
+        render(
+            ["field", "value"],
+            list(zip(cols, rows[0], strict=True)),
+            fmt,
+            title=f"Profile of {user_id}",
+        )
+    else:
+        render(cols, rows, fmt)
 
 
 def main() -> None:  # pragma: no cover

@@ -17,7 +17,7 @@ from typing import Any
 import typer
 
 
-class Format(str, enum.Enum):
+class Format(enum.StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
@@ -52,9 +52,7 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def render(
-    columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: Format, title: str | None = None
-) -> None:
+def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: Format, title: str | None = None) -> None:
     """Write rows to stdout in the requested format."""
     if fmt is Format.json:
         json.dump(

@@ -307,9 +307,13 @@ class Generator:
         quality = cat["quality"][course]
         fav = rng.random(m) < cfg.p_favorite * match
         trial = rng.random(m) < np.clip(cfg.p_trial * np.sqrt(match), 0, 0.9)
-        p_buy = np.where(
-            trial, cfg.p_purchase_after_trial, cfg.p_purchase_direct
-        ) * match * price_fit * np.exp(0.2 * quality) * np.where(promo, 1.5, 1.0)
+        p_buy = (
+            np.where(trial, cfg.p_purchase_after_trial, cfg.p_purchase_direct)
+            * match
+            * price_fit
+            * np.exp(0.2 * quality)
+            * np.where(promo, 1.5, 1.0)
+        )
         buy = rng.random(m) < np.clip(p_buy, 0, 0.95)
         t_trial = sec + rng.integers(30, 1800, m)
         t_buy = np.where(trial, t_trial, sec) + rng.integers(60, 3 * 86400, m)

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from learnmart.cli.build import run_build
 from learnmart.datagen import GeneratorConfig, generate
 

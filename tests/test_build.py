@@ -74,7 +74,12 @@ def test_a_failing_test_leaves_the_published_file_untouched(demo_db, demo_data, 
         "-- depends_on: {{ ref('build_summary') }}\nselect 1 as broken\n"
     )
     result = run_cli(
-        "build", "--data", str(demo_data), "--db", str(db), "-q",
+        "build",
+        "--data",
+        str(demo_data),
+        "--db",
+        str(db),
+        "-q",
         env={"LEARNMART_PROJECT_DIR": str(project)},
     )
     assert result.returncode == 1

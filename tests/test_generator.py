@@ -6,7 +6,6 @@ import hashlib
 
 import duckdb
 import pytest
-
 from learnmart.datagen import GeneratorConfig, generate
 from learnmart.datagen.generator import MALFORMED_KINDS
 
@@ -52,9 +51,21 @@ def stats(tmp_path_factory):
 def test_raw_files_follow_the_contract_and_hide_the_truth(stats):
     con, out = stats
     cols = [r[0] for r in con.execute("describe events").fetchall()]
-    assert cols == ["event_id", "user_id", "course_id", "event_type", "event_ts",
-                    "amount", "currency", "rating", "channel"]
-    assert {r[0] for r in con.execute("describe users").fetchall()} >= {"user_id", "marketing_consent"}
+    assert cols == [
+        "event_id",
+        "user_id",
+        "course_id",
+        "event_type",
+        "event_ts",
+        "amount",
+        "currency",
+        "rating",
+        "channel",
+    ]
+    assert {r[0] for r in con.execute("describe users").fetchall()} >= {
+        "user_id",
+        "marketing_consent",
+    }
     for name in ("events", "courses", "users"):
         names = {r[0] for r in con.execute(f"describe {name}").fetchall()}
         assert not names & {"interest", "quality", "popularity"}
@@ -135,9 +146,7 @@ def test_malformed_rows_cover_every_kind_and_can_be_switched_off(stats, tmp_path
     dup = con.execute("select count(*) - count(distinct event_id) from events").fetchall()[0][0]
     assert bad >= len(MALFORMED_KINDS) - 1 and dup > 0
     generate(tmp_path, GeneratorConfig(users=300, courses=30, seed=1, malformed_share=0.0))
-    clean = duckdb.sql(
-        f"select count(*) - count(distinct event_id) from '{tmp_path}/events.parquet'"
-    ).fetchall()[0][0]
+    clean = duckdb.sql(f"select count(*) - count(distinct event_id) from '{tmp_path}/events.parquet'").fetchall()[0][0]
     assert clean == 0
 
 

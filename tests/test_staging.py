@@ -7,7 +7,6 @@ import textwrap
 
 import duckdb
 import pytest
-
 from learnmart.cli.build import run_build
 
 EVENTS = """\
@@ -75,14 +74,18 @@ def bad_db(tmp_path_factory):
 
 
 def test_every_bad_row_is_rejected_with_its_reason(bad_db):
-    got = dict(bad_db.execute("select event_id, reject_reason from rejected_events where event_id != 'ok_view'").fetchall())
+    got = dict(
+        bad_db.execute("select event_id, reject_reason from rejected_events where event_id != 'ok_view'").fetchall()
+    )
     assert got == EXPECTED
     dup = bad_db.execute("select reject_reason, event_ts from rejected_events where event_id = 'ok_view'").fetchall()
     assert dup == [("duplicate_event_id", "2026-01-01T11:00:00Z")]
 
 
 def test_accepted_plus_rejected_equals_read(bad_db):
-    rows = bad_db.execute("select entity, rows_read, rows_accepted, rows_rejected from build_summary order by 1").fetchall()
+    rows = bad_db.execute(
+        "select entity, rows_read, rows_accepted, rows_rejected from build_summary order by 1"
+    ).fetchall()
     assert rows == [("courses", 3, 1, 2), ("events", 19, 4, 15), ("users", 4, 2, 2)]
     assert bad_db.execute("select count(*) from staging.stg_raw__events").fetchone()[0] == 4
 
@@ -128,9 +131,7 @@ def test_pii_is_hashed_in_staging_and_absent_beyond(bad_db):
     ).fetchone()[0]
     assert everything > 5
     # no table anywhere holds the clear email or phone
-    for schema, table in bad_db.execute(
-        "select table_schema, table_name from information_schema.tables"
-    ).fetchall():
+    for schema, table in bad_db.execute("select table_schema, table_name from information_schema.tables").fetchall():
         hits = bad_db.execute(
             f'select count(*) from "{schema}"."{table}" t '
             "where lower(cast(columns(*) as varchar)) like '%example.com%' "
@@ -167,4 +168,7 @@ def test_parquet_folder_and_optional_columns(tmp_path):
     db = tmp_path / "w.duckdb"
     run_build(tmp_path, db, quiet=True)
     con = duckdb.connect(str(db), read_only=True)
-    assert con.execute("select count(*), sum(amount) from staging.stg_raw__events").fetchone() == (2, 22)
+    assert con.execute("select count(*), sum(amount) from staging.stg_raw__events").fetchone() == (
+        2,
+        22,
+    )

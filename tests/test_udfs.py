@@ -6,7 +6,6 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
-
 from learnmart.udfs.registry import register_udfs
 from learnmart.udfs.similarity import blend_score, cosine_similarity
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dbt.adapters.duckdb.plugins import BasePlugin
-
 from learnmart.udfs.registry import register_udfs
 
 

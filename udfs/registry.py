@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import duckdb
 from duckdb.sqltypes import DOUBLE
-
 from learnmart.udfs import similarity
 
 UDF_NAMES = ("cosine_similarity", "blend_score")

@@ -79,7 +79,12 @@ def cosine_similarity(a: pa.Array, b: pa.Array) -> pa.Array:
 
 
 def blend_score(
-    cf: pa.Array, content: pa.Array, popularity: pa.Array, w_cf: pa.Array, w_content: pa.Array, w_pop: pa.Array
+    cf: pa.Array,
+    content: pa.Array,
+    popularity: pa.Array,
+    w_cf: pa.Array,
+    w_content: pa.Array,
+    w_pop: pa.Array,
 ) -> pa.Array:
     """DuckDB UDF ``blend_score(cf, content, popularity, w_cf, w_content, w_pop) -> double``.
 
@@ -94,9 +99,5 @@ def blend_score(
         return np.nan_to_num(x.to_numpy(zero_copy_only=False).astype(np.float64), nan=0.0)
 
     cf_v = np.maximum(arr(cf), 0.0)
-    score = (
-        arr(w_cf) * (cf_v / (1.0 + cf_v))
-        + arr(w_content) * arr(content)
-        + arr(w_pop) * arr(popularity)
-    )
+    score = arr(w_cf) * (cf_v / (1.0 + cf_v)) + arr(w_content) * arr(content) + arr(w_pop) * arr(popularity)
     return pa.array(score, type=pa.float64())

@@ -1,0 +1,80 @@
+"""One row per paying user x snapshot: BG/NBD fitted on that snapshot's purchase history.
+
+For each snapshot (fit, evaluate, current) the four BG/NBD parameters are fitted by
+maximum likelihood on every paying customer's (x, t_x, T) as of the snapshot - the
+calibration window is all history up to it - and give each customer P(alive) and
+P(purchase within the next N days). propensity_evaluation reports this as the BG/NBD
+baseline; int_propensity_features feeds it to learnmart's model as one input.
+"""
+
+import numpy as np
+import pyarrow as pa
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    from learnmart.udfs import bgnbd
+
+    horizon_weeks = float(dbt.config.get("propensity_horizon_days") or 30) / 7.0
+    rel = (
+        dbt.ref("int_user_snapshots")
+        .filter("paid_orders > 0")
+        .select(
+            """
+        snapshot,
+        user_id,
+        paid_orders - 1 as x,
+        (epoch(last_order_at) - epoch(first_order_at)) / 604800.0 as t_x,
+        (epoch(snapshot_at) - epoch(first_order_at)) / 604800.0 as t
+        """
+        )
+        .order("snapshot, user_id")
+    )
+    data = rel.fetchnumpy()
+    snapshots = np.asarray(data["snapshot"], dtype=object)
+    out = {
+        k: []
+        for k in (
+            "snapshot",
+            "user_id",
+            "bgnbd_p_alive",
+            "bgnbd_p_purchase",
+            "bgnbd_r",
+            "bgnbd_alpha",
+            "bgnbd_a",
+            "bgnbd_b",
+        )
+    }
+    for snap in ("fit", "evaluate", "current"):
+        sel = snapshots == snap
+        if not sel.any():
+            continue
+        x = np.asarray(data["x"], dtype=np.int64)[sel]
+        t_x = np.asarray(data["t_x"], dtype=np.float64)[sel]
+        t = np.asarray(data["t"], dtype=np.float64)[sel]
+        params = bgnbd.fit(x, t_x, t)
+        n = int(sel.sum())
+        out["snapshot"].extend([snap] * n)
+        out["user_id"].extend(np.asarray(data["user_id"], dtype=object)[sel].tolist())
+        out["bgnbd_p_alive"].extend(bgnbd.p_alive(params, x, t_x, t).tolist())
+        out["bgnbd_p_purchase"].extend(bgnbd.p_purchase_within(params, x, t_x, t, horizon_weeks).tolist())
+        for key, value in (
+            ("bgnbd_r", params.r),
+            ("bgnbd_alpha", params.alpha),
+            ("bgnbd_a", params.a),
+            ("bgnbd_b", params.b),
+        ):
+            out[key].extend([value] * n)
+    schema = pa.schema(
+        [
+            ("snapshot", pa.string()),
+            ("user_id", pa.string()),
+            ("bgnbd_p_alive", pa.float64()),
+            ("bgnbd_p_purchase", pa.float64()),
+            ("bgnbd_r", pa.float64()),
+            ("bgnbd_alpha", pa.float64()),
+            ("bgnbd_a", pa.float64()),
+            ("bgnbd_b", pa.float64()),
+        ]
+    )
+    return pa.table(out, schema=schema)

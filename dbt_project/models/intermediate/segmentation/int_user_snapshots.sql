@@ -1,0 +1,147 @@
+{#-
+    One row per user x snapshot. Three snapshots share one definition of every feature:
+      fit       as_of - 2N days   (the propensity model used for evaluation learns here)
+      evaluate  as_of - N days    (that model is judged here, out of time; the production
+                                   model learns here)
+      current   as_of             (what user_features / user_segments publish)
+    with N = var('propensity_horizon_days'). `paid_next` is the label: a purchase in the
+    N days after the snapshot (NULL for current, whose future is unknown).
+    A paid order counts once it is placed and stops counting once fully refunded.
+-#}
+{%- set horizon = var('propensity_horizon_days') | int %}
+with
+
+context as (
+    select as_of from {{ ref('int_build_context') }}
+),
+
+events as (
+    select * from {{ ref('int_events_windowed') }}
+),
+
+orders as (
+    select * from {{ ref('int_orders_refunded') }}
+),
+
+users as (
+    select user_id, signup_ts from {{ ref('int_users_keyed') }}
+),
+
+snapshots as (
+    select 'fit' as snapshot, as_of - interval {{ 2 * horizon }} day as snapshot_at from context
+    union all
+    select 'evaluate', as_of - interval {{ horizon }} day from context
+    union all
+    select 'current', as_of from context
+),
+
+activity as (
+    select
+        snapshots.snapshot,
+        events.user_id,
+        min(events.event_ts) as first_event_at,
+        max(events.event_ts) as last_seen_at,
+        count(distinct cast(events.event_ts as date)) filter (
+            where events.event_ts > snapshots.snapshot_at - interval 30 day
+        ) as active_days_30d,
+        count(*) filter (
+            where events.event_type in ('view', 'trial', 'favorite')
+            and events.event_ts > snapshots.snapshot_at - interval 30 day
+        ) as browse_events_30d,
+        coalesce(sum(events.amount) filter (where events.event_type = 'purchase'), 0)
+        - coalesce(sum(events.amount) filter (where events.event_type = 'refund'), 0) as monetary,
+        count(*) filter (where events.event_type = 'refund') as refunds,
+        max(events.event_ts) filter (
+            where events.event_type = 'purchase' and events.course_id is null
+        ) as last_membership_at
+    from events
+    inner join snapshots on events.event_ts <= snapshots.snapshot_at
+    group by all
+),
+
+paid as (
+    select
+        snapshots.snapshot,
+        orders.user_id,
+        count(*) as paid_orders,
+        min(orders.ordered_at) as first_order_at,
+        max(orders.ordered_at) as last_order_at,
+        count(*) filter (where orders.ordered_at > snapshots.snapshot_at - interval 30 day) as orders_30d,
+        count(*) filter (where orders.ordered_at > snapshots.snapshot_at - interval 90 day) as orders_90d
+    from orders
+    inner join snapshots
+        on orders.ordered_at <= snapshots.snapshot_at
+        and not (orders.is_fully_refunded and orders.last_refunded_at <= snapshots.snapshot_at)
+    group by all
+),
+
+labels as (
+    select distinct
+        snapshots.snapshot,
+        events.user_id
+    from events
+    inner join snapshots
+        on events.event_type = 'purchase'
+        and events.event_ts > snapshots.snapshot_at
+        and events.event_ts <= snapshots.snapshot_at + interval {{ horizon }} day
+    where snapshots.snapshot != 'current'
+),
+
+population as (
+    select snapshot, user_id from activity
+    union
+    select snapshots.snapshot, users.user_id
+    from users
+    cross join snapshots
+    where users.signup_ts <= snapshots.snapshot_at
+),
+
+joined as (
+    select
+        population.snapshot,
+        snapshots.snapshot_at,
+        population.user_id,
+        least(activity.first_event_at, users.signup_ts) as first_seen_at,
+        activity.last_seen_at,
+        coalesce(paid.paid_orders, 0) as paid_orders,
+        coalesce(activity.monetary, 0) as monetary,
+        paid.first_order_at,
+        paid.last_order_at,
+        coalesce(paid.orders_30d, 0) as orders_30d,
+        coalesce(paid.orders_90d, 0) as orders_90d,
+        coalesce(activity.active_days_30d, 0) as active_days_30d,
+        coalesce(activity.browse_events_30d, 0) as browse_events_30d,
+        coalesce(activity.refunds, 0) as refunds,
+        coalesce(
+            activity.last_membership_at > snapshots.snapshot_at - interval {{ var('membership_active_days') }} day,
+            false
+        ) as is_member,
+        case
+            when population.snapshot = 'current' then null
+            else labels.user_id is not null
+        end as paid_next
+    from population
+    inner join snapshots on population.snapshot = snapshots.snapshot
+    left join activity
+        on population.snapshot = activity.snapshot and population.user_id = activity.user_id
+    left join paid
+        on population.snapshot = paid.snapshot and population.user_id = paid.user_id
+    left join labels
+        on population.snapshot = labels.snapshot and population.user_id = labels.user_id
+    left join users on population.user_id = users.user_id
+),
+
+final as (
+    select
+        *,
+        {{ days_between('coalesce(first_seen_at, snapshot_at)', 'snapshot_at') }} as tenure_days,
+        {{ days_between('last_order_at', 'snapshot_at') }} as recency_days,
+        {{ days_between('last_seen_at', 'snapshot_at') }} as days_since_last_seen,
+        case
+            when paid_orders > 1
+                then {{ days_between('first_order_at', 'last_order_at') }} / (paid_orders - 1)
+        end as avg_days_between_orders
+    from joined
+)
+
+select * from final

@@ -1,0 +1,33 @@
+{#-
+    One row per decile of predicted propensity on the out-of-time evaluation snapshot:
+    mean predicted probability beside the observed share who paid. A calibrated model has
+    the two close in every decile.
+-#}
+with
+
+scored as (
+    select * from {{ ref('int_propensity_scored') }}
+    where snapshot = 'evaluate'
+),
+
+binned as (
+    select
+        ntile(10) over (order by purchase_propensity, user_id) as decile,
+        purchase_propensity,
+        paid_next
+    from scored
+),
+
+final as (
+    select
+        cast(decile as integer) as decile,
+        count(*) as users,
+        avg(purchase_propensity) as mean_predicted,
+        avg(cast(paid_next as double)) as observed_rate,
+        min(purchase_propensity) as min_predicted,
+        max(purchase_propensity) as max_predicted
+    from binned
+    group by decile
+)
+
+select * from final

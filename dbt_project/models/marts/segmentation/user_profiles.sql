@@ -1,0 +1,127 @@
+{#-
+    One row per user: the profile (用户画像) a marketer reads - tier, stage, top three
+    categories with their share of the user's affinity, preferred format and price band,
+    propensity, last purchase, and the recommended next action: the highest-priority
+    playbook in the seed campaign_playbooks whose targeting matches the user.
+-#}
+with
+
+features as (
+    select * from {{ ref('user_features') }}
+),
+
+segments as (
+    select * from {{ ref('user_segments') }}
+),
+
+interactions as (
+    select * from {{ ref('int_interactions_weighted') }}
+),
+
+courses as (
+    select * from {{ ref('int_courses_keyed') }}
+),
+
+orders as (
+    select * from {{ ref('int_orders_refunded') }}
+),
+
+playbooks as (
+    select * from {{ ref('campaign_playbooks') }}
+),
+
+category_affinity as (
+    select
+        interactions.user_id,
+        courses.category,
+        sum(interactions.affinity) as affinity
+    from interactions
+    inner join courses on interactions.course_key = courses.course_key
+    where interactions.affinity > 0 and courses.category is not null
+    group by all
+),
+
+category_ranked as (
+    select
+        user_id,
+        category,
+        affinity / sum(affinity) over (partition by user_id) as share,
+        row_number() over (partition by user_id order by affinity desc, category) as category_rank
+    from category_affinity
+),
+
+top_categories as (
+    select
+        user_id,
+        max(category) filter (where category_rank = 1) as top_category_1,
+        max(share) filter (where category_rank = 1) as top_category_1_share,
+        max(category) filter (where category_rank = 2) as top_category_2,
+        max(share) filter (where category_rank = 2) as top_category_2_share,
+        max(category) filter (where category_rank = 3) as top_category_3,
+        max(share) filter (where category_rank = 3) as top_category_3_share
+    from category_ranked
+    where category_rank <= 3
+    group by user_id
+),
+
+last_orders as (
+    select
+        user_id,
+        arg_max(course_id, ordered_at) as last_purchase_course_id,
+        arg_max(amount, ordered_at) as last_purchase_amount
+    from orders
+    where not is_fully_refunded
+    group by user_id
+),
+
+next_actions as (
+    select
+        segments.user_id,
+        arg_min(playbooks.campaign, playbooks.priority) as next_campaign,
+        arg_min(playbooks.next_action, playbooks.priority) as next_action
+    from segments
+    inner join playbooks
+        on (playbooks.target_segments = '*'
+            or list_contains(string_split(playbooks.target_segments, '|'), segments.rfm_segment))
+        and (playbooks.target_stages = '*'
+            or list_contains(string_split(playbooks.target_stages, '|'), segments.lifecycle_stage))
+        and coalesce(segments.purchase_propensity, 0)
+            between playbooks.min_propensity and playbooks.max_propensity
+    group by segments.user_id
+),
+
+final as (
+    select
+        features.user_key,
+        features.user_id,
+        segments.rfm_segment,
+        segments.lifecycle_stage,
+        segments.r_score,
+        segments.f_score,
+        segments.m_score,
+        segments.purchase_propensity,
+        top_categories.top_category_1,
+        top_categories.top_category_1_share,
+        top_categories.top_category_2,
+        top_categories.top_category_2_share,
+        top_categories.top_category_3,
+        top_categories.top_category_3_share,
+        features.preferred_format,
+        features.price_band,
+        features.frequency,
+        features.monetary,
+        features.last_purchase_at,
+        last_orders.last_purchase_course_id,
+        last_orders.last_purchase_amount,
+        features.is_member,
+        features.current_checkin_streak,
+        next_actions.next_campaign,
+        next_actions.next_action
+    from features
+    inner join segments on features.user_id = segments.user_id
+    left join top_categories on features.user_id = top_categories.user_id
+    left join last_orders on features.user_id = last_orders.user_id
+    left join next_actions on features.user_id = next_actions.user_id
+)
+
+select * from final
