@@ -6,6 +6,7 @@ neither dbt nor pandas nor pyarrow, so a cold process answers quickly.
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import Annotated
 
@@ -219,6 +220,123 @@ def similar(
             EXIT_NOT_FOUND,
         )
     render(cols, rows, fmt, title=f"Courses similar to {course_id}")
+
+
+@app.command()
+def recommend(
+    user_id: Annotated[str, typer.Argument(help="User id, exactly as in the raw data.")],
+    db: DbOption = None,
+    k: Annotated[int, typer.Option("--k", min=1, help="How many recommendations (at most the built k).")] = 10,
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Top courses for USER_ID, with the reason for each, from the precomputed table."""
+    from learnmart.cli.db import open_readonly, query
+
+    con = open_readonly(_db(db))
+    cols, rows = query(
+        con,
+        """
+        select rank, course_id, round(score, 4) as score, reason
+        from user_recommendations
+        where user_id = ?
+        order by rank
+        limit ?
+        """,
+        [user_id, k],
+    )
+    if not rows:
+        _, known = query(con, "select 1 from user_segments where user_id = ?", [user_id])
+        raise fail(
+            f"no recommendations for {user_id!r}" if known else f"unknown user {user_id!r}",
+            EXIT_NOT_FOUND,
+        )
+    render(cols, rows, fmt, title=f"Recommendations for {user_id}")
+
+
+class Split(enum.StrEnum):
+    temporal = "temporal"
+    user_random = "user-random"
+    both = "both"
+
+
+@app.command()
+def evaluate(
+    data: Annotated[Path, typer.Option("--data", help="Folder with events, courses, users (.parquet/.csv).")],
+    split: Annotated[Split, typer.Option("--split", help="Hold-out protocol.")] = Split.both,
+    k: Annotated[int, typer.Option("--k", min=1, max=100, help="List length.")] = 10,
+    relevance: Annotated[
+        str, typer.Option(help="positive: purchase, completion or rating >= 4; any: any interaction.")
+    ] = "positive",
+    db: Annotated[
+        Path | None, typer.Option("--db", help="Keep the evaluation warehouse(s) here (FILE, or FILE.<split>).")
+    ] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Offline evaluation: train on part of the data, score the held-out rest, beside baselines."""
+    import json
+    import shutil
+    import tempfile
+
+    from learnmart.cli.build import BuildEnvironmentError, BuildError, run_build
+    from learnmart.cli.db import open_readonly, query
+
+    if relevance not in ("positive", "any"):
+        raise fail(f"--relevance must be positive or any, not {relevance!r}", EXIT_ENV)
+    splits = ["temporal", "user_random"] if split is Split.both else [split.value.replace("-", "_")]
+    workdir = Path(tempfile.mkdtemp(prefix="learnmart-eval-"))
+    results: list[dict] = []
+    columns: list[str] = []
+    try:
+        for name in splits:
+            if db is None:
+                target = workdir / f"{name}.duckdb"
+            elif len(splits) == 1:
+                target = db
+            else:
+                target = db.with_name(f"{db.stem}.{name}{db.suffix}")
+            message(f"evaluating the {name} split ...")
+            try:
+                run_build(
+                    data,
+                    target,
+                    quiet=True,
+                    extra_vars={"eval_split": name, "rec_k": k, "eval_relevance": relevance},
+                )
+            except BuildEnvironmentError as exc:
+                raise fail(str(exc), EXIT_ENV) from None
+            except BuildError as exc:
+                raise fail(f"evaluation build failed: {exc}", EXIT_NOT_FOUND) from None
+            con = open_readonly(target)
+            columns, rows = query(
+                con,
+                """
+                select split, ranker, k, users,
+                       round(precision_at_k, 4) as precision_at_k,
+                       round(recall_at_k, 4) as recall_at_k,
+                       round(ndcg_at_k, 4) as ndcg_at_k,
+                       round(map_at_k, 4) as map_at_k,
+                       round(hit_rate, 4) as hit_rate,
+                       round(catalog_coverage, 4) as catalog_coverage
+                from recommendation_evaluation
+                order by case ranker when 'model' then 0 when 'popularity' then 1 else 2 end
+                """,
+            )
+            con.close()
+            results.extend(dict(zip(columns, row, strict=True)) for row in rows)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if json_out is not None:
+        json_out.write_text(json.dumps(results, default=str, indent=2) + "\n")
+    render(columns, [list(r.values()) for r in results], fmt, title=f"Offline evaluation at k={k}")
+    for name in splits:
+        by = {r["ranker"]: r for r in results if r["split"] == name}
+        if "model" in by and "popularity" in by and by["popularity"]["ndcg_at_k"]:
+            lift = by["model"]["ndcg_at_k"] / by["popularity"]["ndcg_at_k"] - 1
+            message(
+                f"{name}: model NDCG@{k} {by['model']['ndcg_at_k']:.4f} vs popularity "
+                f"{by['popularity']['ndcg_at_k']:.4f} ({lift:+.1%})"
+            )
 
 
 @app.command()

@@ -76,7 +76,10 @@ def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: Format, t
             table.add_column(c)
         for row in rows:
             table.add_row(*(_cell(v) for v in row))
-        Console(soft_wrap=True).print(table)
+        import shutil
+
+        width = shutil.get_terminal_size((200, 24)).columns
+        Console(width=width if sys.stdout.isatty() else 200).print(table)
 
 
 def message(text: str) -> None:

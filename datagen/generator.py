@@ -530,10 +530,19 @@ class Generator:
                 events = self._malform(rng, events, chunk_no)
                 users = self._user_table(u)
                 truth = self._truth_table(u)
+                truth_users = pa.table(
+                    {
+                        "user_id": u["ids"],
+                        "price_tolerance": u["price_tolerance"],
+                        "sessions_per_day": u["rate"],
+                        "active_until_day": u["end"],
+                    }
+                )
                 for name, table, path in (
                     ("events", events, events_path),
                     ("users", users, users_path),
                     ("truth", truth, out / "truth" / "user_interests.parquet"),
+                    ("truth_users", truth_users, out / "truth" / "users.parquet"),
                 ):
                     writers.setdefault(name, self._open_writer(path, table.schema, name))
                     writers[name].write_table(table)
@@ -545,7 +554,7 @@ class Generator:
         return counts
 
     def _open_writer(self, path: Path, schema: pa.Schema, name: str):
-        if self.cfg.format == "csv" and name != "truth":
+        if self.cfg.format == "csv" and not name.startswith("truth"):
             return pacsv.CSVWriter(path, schema)
         return pq.ParquetWriter(path, schema, compression="zstd")
 

@@ -130,3 +130,24 @@
         )
     {%- endif -%}
 {% endmacro %}
+
+
+{#-
+    The generator's hidden ground truth (data_dir/truth/<name>.parquet), or an empty
+    relation with the given columns when the data did not come from the generator.
+-#}
+{% macro truth_relation(name, columns) %}
+    {%- set dir = var('data_dir') | string | replace("\\", "/") -%}
+    {%- set path = dir ~ '/truth/' ~ name ~ '.parquet' -%}
+    {%- set found = [] -%}
+    {%- if execute -%}
+        {%- for row in run_query("select file from glob(" ~ learnmart_quote(path) ~ ")") -%}
+            {%- do found.append(row[0]) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if found -%}
+        (select {{ columns.keys() | join(', ') }} from read_parquet({{ learnmart_quote(found[0]) }}))
+    {%- else -%}
+        (select {% for c, t in columns.items() %}cast(null as {{ t }}) as {{ c }}{{ ", " if not loop.last }}{% endfor %} where false)
+    {%- endif -%}
+{% endmacro %}

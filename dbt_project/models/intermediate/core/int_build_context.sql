@@ -1,6 +1,8 @@
 {#-
-    One row: the build's as-of time (var('as_of'), else the latest accepted event) and
-    wall-clock time. Everything time-relative in the marts is measured from as_of.
+    One row: the build's as-of time and wall-clock time. as_of is var('as_of') when given;
+    under var('eval_split') = 'temporal' it is the latest accepted event minus
+    var('eval_holdout_days') (the rest is held out); otherwise the latest accepted event,
+    never the wall clock. Everything time-relative in the marts is measured from as_of.
 -#}
 with
 
@@ -19,12 +21,15 @@ final as (
     select
         {% if var('as_of', none) -%}
         timezone('UTC', cast({{ learnmart_quote(var('as_of')) }} as timestamptz))
+        {%- elif var('eval_split', none) == 'temporal' -%}
+        last_event_at - interval {{ var('eval_holdout_days') | int }} day
         {%- else -%}
         coalesce(last_event_at, {{ built_at() }})
         {%- endif %} as as_of,
         {{ built_at() }} as built_at,
         first_event_at,
-        last_event_at
+        last_event_at,
+        cast({{ learnmart_quote(var('eval_split', none) or 'none') }} as varchar) as eval_split
     from bounds
 )
 

@@ -1,6 +1,8 @@
 {#-
     One row per accepted event at or before the build's as-of time. Events after an
     explicit --as-of are valid (they stay in stg_raw__events) but outside this window.
+    Under var('eval_split') = 'user_random', events of held-out (user, course) pairs are
+    left out too: the models train without them and the evaluation scores against them.
 -#}
 with
 
@@ -12,11 +14,25 @@ context as (
     select as_of from {{ ref('int_build_context') }}
 ),
 
+{% if var('eval_split', none) == 'user_random' -%}
+held_out as (
+    select user_id, course_id from {{ ref('int_eval_pairs_split') }}
+    where is_held_out
+),
+{%- endif %}
+
 final as (
     select events.*
     from events
     cross join context
+    {% if var('eval_split', none) == 'user_random' -%}
+    left join held_out
+        on events.user_id = held_out.user_id and events.course_id = held_out.course_id
+    {%- endif %}
     where events.event_ts <= context.as_of
+    {% if var('eval_split', none) == 'user_random' -%}
+        and held_out.user_id is null
+    {%- endif %}
 )
 
 select * from final

@@ -1,5 +1,5 @@
 {#-
-    One row per user seen in events (in the window) or in the users file, with an integer
+    One row per user seen in events (in the window) or in the users file (signed up by as-of), with an integer
     surrogate key for hot joins and the user's attributes from the users file.
 -#}
 with
@@ -8,8 +8,16 @@ events as (
     select user_id from {{ ref('int_events_windowed') }}
 ),
 
+context as (
+    select as_of from {{ ref('int_build_context') }}
+),
+
 users as (
-    select * from {{ ref('stg_raw__users') }}
+    -- users who signed up after the as-of time do not exist yet in this build
+    select stg.*
+    from {{ ref('stg_raw__users') }} as stg
+    cross join context
+    where stg.signup_ts is null or stg.signup_ts <= context.as_of
 ),
 
 ids as (

@@ -93,7 +93,7 @@ population as (
     select snapshots.snapshot, users.user_id
     from users
     cross join snapshots
-    where users.signup_ts <= snapshots.snapshot_at
+    where coalesce(users.signup_ts, (select as_of from context)) <= snapshots.snapshot_at
 ),
 
 joined as (

@@ -1,0 +1,75 @@
+"""Lookup latency of `learnmart recommend`: cold process and in-process query.
+
+    python -m bench.lookup_latency --db learnmart.duckdb [--runs 20] [--out bench/results/lookup.md]
+
+Cold: the whole console script in a new process (Python start-up, imports, open the file
+read-only, one query, render JSON), p50 and p90 over --runs users. In-process: the same
+parameterized query on an open read-only connection, p50 over 1,000 users. Never run in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+QUERY = (
+    "select rank, course_id, round(score, 4) as score, reason from user_recommendations "
+    "where user_id = ? order by rank limit ?"
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", type=Path, default=Path("learnmart.duckdb"))
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--out", type=Path, default=Path("bench/results/lookup.md"))
+    args = parser.parse_args()
+    con = duckdb.connect(str(args.db), read_only=True)
+    users = [r[0] for r in con.execute("select distinct user_id from user_recommendations order by 1").fetchall()]
+    n_users = len(users)
+    step = max(1, n_users // 1000)
+    sample = users[::step][:1000]
+    times = []
+    for u in sample:
+        t = time.perf_counter()
+        con.execute(QUERY, [u, 10]).fetchall()
+        times.append(time.perf_counter() - t)
+    con.close()
+    in_process_ms = statistics.median(times) * 1000
+
+    learnmart = str(Path(sys.executable).parent / "learnmart")
+    cold = []
+    for u in sample[: args.runs]:
+        t = time.perf_counter()
+        subprocess.run(
+            [learnmart, "recommend", u, "--db", str(args.db), "--format", "json"], check=True, capture_output=True
+        )
+        cold.append(time.perf_counter() - t)
+    cold.sort()
+    p50 = statistics.median(cold) * 1000
+    p90 = cold[int(0.9 * (len(cold) - 1))] * 1000
+    line = f"| {dt.date.today()} | {n_users:,} | {p50:.0f} | {p90:.0f} | {in_process_ms:.2f} |"
+    print(line)
+    if not args.out.exists():
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(
+            "# `learnmart recommend` latency\n\n"
+            "Command: `python -m bench.lookup_latency --db FILE`. Cold = a new process per lookup "
+            "(Python start-up, imports, open read-only, query, render JSON); in-process = the query "
+            "alone on an open connection.\n\n"
+            "| date | users in file | cold p50 (ms) | cold p90 (ms) | in-process p50 (ms) |\n"
+            "|---|---|---|---|---|\n"
+        )
+    with args.out.open("a") as fh:
+        fh.write(line + "\n")
+
+
+if __name__ == "__main__":
+    main()

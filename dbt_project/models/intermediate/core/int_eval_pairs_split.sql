@@ -1,0 +1,50 @@
+{#-
+    One row per (user, course) with a course event at or before as_of, and whether the
+    pair is held out for evaluation. Only var('eval_split') = 'user_random' holds pairs
+    out: per user, a seeded random var('eval_test_share') of their courses (rounded down,
+    so users with a single course keep it) - the MovieLens-style protocol. Otherwise no
+    pair is held out.
+-#}
+with
+
+events as (
+    select user_id, course_id, event_ts from {{ ref('stg_raw__events') }}
+    where course_id is not null
+),
+
+context as (
+    select as_of from {{ ref('int_build_context') }}
+),
+
+pairs as (
+    select distinct events.user_id, events.course_id
+    from events
+    cross join context
+    where events.event_ts <= context.as_of
+),
+
+shuffled as (
+    select
+        user_id,
+        course_id,
+        row_number() over (
+            partition by user_id
+            order by md5(user_id || '|' || course_id || '|' || '{{ var("eval_seed") }}'), course_id
+        ) as draw,
+        count(*) over (partition by user_id) as user_courses
+    from pairs
+),
+
+final as (
+    select
+        user_id,
+        course_id,
+        {% if var('eval_split', none) == 'user_random' -%}
+        draw <= floor({{ var('eval_test_share') }} * user_courses)
+        {%- else -%}
+        false
+        {%- endif %} as is_held_out
+    from shuffled
+)
+
+select * from final
