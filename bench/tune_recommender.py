@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import duckdb
-
 from learnmart.cli.build import run_build
 from learnmart.datagen import GeneratorConfig, generate
 
