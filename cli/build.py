@@ -106,6 +106,8 @@ def _failures(run_results: Path) -> list[str]:
 def _essential_line(message: str) -> str:
     """The line of a dbt error message that says what went wrong, not where."""
     lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
+    if any(ln.startswith("Traceback") for ln in lines):
+        return f"{lines[0]} {lines[-1]}"  # a Python model: where, then the exception itself
     skip = ("Compilation Error in", "Runtime Error in", "Database Error in", ">", "compiled code")
     useful = [ln for ln in lines if not ln.startswith(skip)]
     return (useful or lines or [""])[0]
@@ -130,6 +132,10 @@ def run_build(
             f"no events in {data}: expected events.parquet, events.csv or a folder events/ of them"
         )
     as_of_utc = parse_as_of(as_of)
+    if select and not db.exists():
+        raise BuildEnvironmentError(
+            f"--select updates part of an existing warehouse, and {db} does not exist: run a full build first"
+        )
     db.parent.mkdir(parents=True, exist_ok=True)
 
     lock_path = db.parent / f".{db.name}.lock"
@@ -177,7 +183,8 @@ def run_build(
             json.dumps(variables),
         ]
         if select:
-            cmd += ["--select", select]
+            # tests run only when every model they read was (re)built in this selection
+            cmd += ["--select", select, "--indirect-selection", "cautious"]
         proc = subprocess.run(
             cmd,
             env=env,

@@ -14,9 +14,11 @@ import pyarrow as pa
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    l2 = float(dbt.config.get("ease_l2") or 50.0)
-    cap = int(dbt.config.get("ease_max_courses") or 5000)
-    keep = int(dbt.config.get("rec_neighbors") or 50)
+    params_rel = dbt.ref("int_model_parameters")
+    params = params_rel.fetchnumpy()
+    l2 = float(params["ease_l2"][0])
+    cap = int(params["ease_max_courses"][0])
+    keep = int(params["rec_neighbors"][0])
     schema = pa.schema([("course_key", pa.int64()), ("other_course_key", pa.int64()), ("weight", pa.float64())])
 
     pop = dbt.ref("int_course_popularity").select("course_key, users").order("course_key").fetchnumpy()

@@ -15,7 +15,9 @@ def model(dbt, session):
     dbt.config(materialized="table")
     from learnmart.udfs import bgnbd
 
-    horizon_weeks = float(dbt.config.get("propensity_horizon_days") or 30) / 7.0
+    params_rel = dbt.ref("int_model_parameters")
+    params = params_rel.fetchnumpy()
+    horizon_weeks = float(params["propensity_horizon_days"][0]) / 7.0
     rel = (
         dbt.ref("int_user_snapshots")
         .filter("paid_orders > 0")

@@ -17,7 +17,8 @@ def model(dbt, session):
     dbt.config(materialized="table")
     from learnmart.udfs.propensity import fit_logistic
 
-    l2 = float(dbt.config.get("propensity_l2") or 1.0)
+    params_rel = dbt.ref("int_model_parameters")
+    l2 = float(params_rel.fetchnumpy()["propensity_l2"][0])
     features_rel = dbt.ref("int_propensity_features")
     features = [c for c in features_rel.columns if c.startswith("f_")]
     rows = {

@@ -1,0 +1,12 @@
+{#-
+    One row: the vars the dbt Python models need (Python models cannot read vars
+    directly), and a record of what this build was tuned with.
+-#}
+select
+    cast({{ var('propensity_horizon_days') }} as integer) as propensity_horizon_days,
+    cast({{ var('propensity_l2') }} as double) as propensity_l2,
+    cast({{ var('ease_l2') }} as double) as ease_l2,
+    cast({{ var('ease_max_courses') }} as integer) as ease_max_courses,
+    cast({{ var('rec_neighbors') }} as integer) as rec_neighbors,
+    cast({{ learnmart_quote(var('rec_similarity')) }} as varchar) as rec_similarity,
+    cast({{ var('half_life_days') }} as double) as half_life_days
