@@ -389,6 +389,104 @@ def profile(
         render(cols, rows, fmt)
 
 
+@app.command()
+def campaigns(db: DbOption = None, fmt: Format = FORMAT_OPTION) -> None:
+    """The campaign playbook (seed campaign_playbooks) with this build's audience sizes."""
+    from learnmart.cli.db import open_readonly, query
+
+    con = open_readonly(_db(db))
+    cols, rows = query(
+        con,
+        """
+        select
+            p.campaign, p.priority, p.offer, p.channel, p.target_segments, p.target_stages,
+            p.control_share, p.stackable,
+            count(a.user_key) filter (where a."group" = 'treatment') as treatment,
+            count(a.user_key) filter (where a."group" = 'control') as control
+        from seeds.campaign_playbooks as p
+        left join campaign_audiences as a on p.campaign = a.campaign
+        group by all
+        order by p.priority
+        """,
+    )
+    render(cols, rows, fmt, title="Campaign playbooks")
+
+
+@app.command()
+def audience(
+    out: Annotated[Path, typer.Option("--out", help="Where to write: FILE.csv or FILE.parquet.")],
+    campaign: Annotated[str | None, typer.Option("--campaign", help="A playbook campaign name.")] = None,
+    interest: Annotated[str | None, typer.Option("--interest", help="Users interested in this category.")] = None,
+    lookalike: Annotated[
+        str | None, typer.Option("--lookalike", help="Users most like the buyers of this course.")
+    ] = None,
+    size: Annotated[int | None, typer.Option("--size", min=1, help="Keep the top N (interest, lookalike).")] = None,
+    db: DbOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
+) -> None:
+    """Export an audience with pseudonymous keys only: a campaign's, an interest's or a lookalike."""
+    import os
+
+    from learnmart.cli.db import open_readonly, query
+
+    chosen = [x for x in (campaign, interest, lookalike) if x is not None]
+    if len(chosen) != 1:
+        raise fail("give exactly one of --campaign, --interest, --lookalike", EXIT_ENV)
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise fail(f"--out must end in .csv or .parquet, not {out.name!r}", EXIT_ENV)
+    if out.exists() and not force:
+        raise fail(f"{out} exists; pass --force to overwrite it", EXIT_ENV)
+    if not out.parent.is_dir():
+        raise fail(f"folder {out.parent} does not exist", EXIT_ENV)
+    con = open_readonly(_db(db))
+    _, salted = query(con, "select salt_configured from intermediate.int_model_parameters")
+    if not salted or not salted[0][0]:
+        raise fail(
+            "this warehouse was built without LEARNMART_SALT, so its audience keys could be reversed; "
+            "set LEARNMART_SALT and rebuild before exporting",
+            EXIT_ENV,
+        )
+    limit = f"limit {int(size)}" if size else ""
+    if campaign is not None:
+        _, known = query(con, "select 1 from seeds.campaign_playbooks where campaign = ?", [campaign])
+        if not known:
+            raise fail(f"unknown campaign {campaign!r} (see `learnmart campaigns`)", EXIT_NOT_FOUND)
+        sql = """
+            select user_key, "group", campaign, rfm_segment, lifecycle_stage, offer_course_id
+            from campaign_audiences where campaign = $1 order by user_key
+        """
+        param = campaign
+    elif interest is not None:
+        sql = f"""
+            select user_key, 'treatment' as "group", category, interest_rank, interest_share
+            from interest_audiences where category = $1
+            order by interest_rank, interest_share desc, user_key {limit}
+        """
+        param = interest
+    else:
+        sql = f"""
+            select user_key, 'treatment' as "group", course_id, lookalike_rank, score
+            from course_lookalikes where course_id = $1 order by lookalike_rank {limit}
+        """
+        param = lookalike
+    _, counts = query(con, f'select "group", count(*) from ({sql}) group by 1 order by 1', [param])
+    if not counts:
+        raise fail(f"the audience for {param!r} is empty", EXIT_NOT_FOUND)
+    # write beside the target, then rename: a reader never sees a half-written file
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    fmt_sql = "(format parquet)" if suffix == ".parquet" else "(format csv, header true)"
+    path_sql = str(tmp).replace("'", "''")
+    try:
+        con.execute(f"copy ({sql}) to '{path_sql}' {fmt_sql}", [param])
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    for group, n in counts:
+        message(f"{group}: {n:,}")
+    message(f"wrote {sum(n for _, n in counts):,} pseudonymous keys to {out}")
+
+
 def main() -> None:  # pragma: no cover
     app()
 

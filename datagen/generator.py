@@ -120,6 +120,15 @@ class GeneratorConfig:
     learner_share: float = 0.35
     consent_share: float = 0.8
     malformed_share: float = 0.002
+    # Simulated campaigns sent `campaign_days_before_end` days before the end, each to a
+    # disjoint random half of the consenting users active that day, with a control group.
+    # A treated user makes one extra purchase in the measurement window with probability
+    # `lift` (0 = a campaign that does nothing); truth/campaigns.parquet has the true uplift.
+    campaigns: tuple = (("spring_coupon", 0.08), ("newsletter_nudge", 0.0))
+    campaign_days_before_end: int = 21
+    campaign_window_days: int = 14
+    campaign_control_share: float = 0.2
+    suppression_share: float = 0.01  # users on the suppression list (unsubscribed, complaints)
     chunk_users: int = 20000
     format: str = "parquet"
     extra: dict = field(default_factory=dict)
@@ -519,6 +528,7 @@ class Generator:
         writers: dict[str, object] = {}
         counts = {"events": 0, "users": 0, "courses": cfg.courses}
         chunk_seeds = self.user_seed.spawn((cfg.users + cfg.chunk_users - 1) // cfg.chunk_users)
+        campaign_stats = {name: [0, 0, lift] for name, lift in cfg.campaigns}
         try:
             for chunk_no, seed in enumerate(chunk_seeds):
                 rng = np.random.default_rng(seed)
@@ -526,6 +536,7 @@ class Generator:
                 n = min(cfg.chunk_users, cfg.users - first)
                 u = self._users_chunk(rng, first, n)
                 ev = self._events_chunk(rng, u, cat, cat_cdf, cat_members)
+                ev, sends = self._campaigns(rng, u, ev, cat, cat_cdf, cat_members, campaign_stats)
                 events = self._event_table(rng, u, ev, counts["events"] + 1)
                 events = self._malform(rng, events, chunk_no)
                 users = self._user_table(u)
@@ -543,6 +554,8 @@ class Generator:
                     ("users", users, users_path),
                     ("truth", truth, out / "truth" / "user_interests.parquet"),
                     ("truth_users", truth_users, out / "truth" / "users.parquet"),
+                    ("campaign_sends", sends, out / f"campaign_sends.{self._ext}"),
+                    ("suppressions", self._suppressions(rng, u), out / f"suppressions.{self._ext}"),
                 ):
                     writers.setdefault(name, self._open_writer(path, table.schema, name))
                     writers[name].write_table(table)
@@ -551,7 +564,90 @@ class Generator:
         finally:
             for w in writers.values():
                 w.close()
+        names = list(campaign_stats)
+        treated = np.array([campaign_stats[n][0] for n in names], dtype=np.float64)
+        organic = np.array([campaign_stats[n][1] for n in names], dtype=np.float64)
+        lifts = np.array([campaign_stats[n][2] for n in names], dtype=np.float64)
+        base = np.divide(organic, treated, out=np.zeros_like(treated), where=treated > 0)
+        pq.write_table(
+            pa.table(
+                {
+                    "campaign": names,
+                    "lift_parameter": lifts,
+                    "treated_users": treated.astype(np.int64),
+                    "organic_conversion_treated": base,
+                    # an extra purchase only converts a treated user who would not have bought anyway
+                    "true_conversion_uplift": lifts * (1 - base),
+                }
+            ),
+            out / "truth" / "campaigns.parquet",
+        )
         return counts
+
+    def _suppressions(self, rng: np.random.Generator, u: dict) -> pa.Table:
+        chosen = np.flatnonzero(rng.random(len(u["ids"])) < self.cfg.suppression_share)
+        reasons = np.array(["unsubscribed", "complaint", "legal_hold"], dtype=object)
+        return pa.table(
+            {"user_id": u["ids"][chosen], "reason": reasons[rng.integers(0, 3, len(chosen))]},
+            schema=pa.schema([("user_id", pa.string()), ("reason", pa.string())]),
+        )
+
+    def _campaigns(self, rng, u: dict, ev: dict, cat: dict, cat_cdf, cat_members, stats: dict):
+        """Send the configured campaigns to this chunk's users; add the purchases they cause."""
+        cfg = self.cfg
+        day = cfg.days - cfg.campaign_days_before_end
+        send_sec = day * 86400 + 10 * 3600
+        window = cfg.campaign_window_days * 86400
+        consent = np.asarray(u["consent"].fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+        eligible = np.flatnonzero((u["signup"] <= day) & (u["end"] > day) & consent)
+        which = rng.integers(0, len(cfg.campaigns), len(eligible))
+        control = rng.random(len(eligible)) < cfg.campaign_control_share
+        bought_in_window = np.zeros(len(u["ids"]), dtype=bool)
+        in_window = (ev["type"] == "purchase") & (ev["t"] >= send_sec) & (ev["t"] < send_sec + window)
+        bought_in_window[ev["u"][in_window]] = True
+        extra_u, extra_t, extra_c = [], [], []
+        for k, (name, lift) in enumerate(cfg.campaigns):
+            treated = eligible[(which == k) & ~control]
+            stats[name][0] += len(treated)
+            stats[name][1] += int(bought_in_window[treated].sum())
+            converts = treated[rng.random(len(treated)) < lift]
+            top = u["interests"][converts].argmax(axis=1)
+            for c_idx in range(len(CATEGORIES)):
+                sel = converts[top == c_idx]
+                if len(sel) and len(cat_members[c_idx]):
+                    picks = cat_members[c_idx][np.searchsorted(cat_cdf[c_idx], rng.random(len(sel)), side="right")]
+                    extra_u.append(sel)
+                    extra_c.append(picks)
+                    extra_t.append(send_sec + rng.integers(3600, window, len(sel)))
+        if extra_u:
+            eu, ec, et = np.concatenate(extra_u), np.concatenate(extra_c), np.concatenate(extra_t)
+            ok = (cat["published_day"][ec] <= day) & (cat["price"][ec] > 0) & (et < cfg.days * 86400)
+            eu, ec, et = eu[ok], ec[ok], et[ok]
+            extra = {
+                "u": eu,
+                "course": ec,
+                "type": np.full(len(eu), "purchase", dtype=object),
+                "t": et,
+                "amount": np.round(cat["price"][ec] * 0.8, 1),
+                "rating": np.full(len(eu), -1),
+            }
+            ev = {key: np.concatenate([ev[key], extra[key]]) for key in ev}
+            order = np.lexsort((ev["t"], ev["u"]))
+            ev = {key: v[order] for key, v in ev.items()}
+        names = np.array([n for n, _ in cfg.campaigns], dtype=object)
+        sent = _iso(np.full(len(eligible), send_sec), self.epoch, np.zeros(len(eligible), dtype=np.int64))
+        sends = pa.table(
+            {
+                "user_id": u["ids"][eligible],
+                "campaign": names[which] if len(eligible) else np.array([], dtype=object),
+                "group": np.where(control, "control", "treatment").astype(object),
+                "sent_at": sent.astype(object),
+            },
+            schema=pa.schema(
+                [("user_id", pa.string()), ("campaign", pa.string()), ("group", pa.string()), ("sent_at", pa.string())]
+            ),
+        )
+        return ev, sends
 
     def _open_writer(self, path: Path, schema: pa.Schema, name: str):
         if self.cfg.format == "csv" and not name.startswith("truth"):

@@ -18,6 +18,14 @@
             'columns': ['user_id', 'signup_ts', 'channel', 'marketing_consent', 'email', 'phone'],
             'required': ['user_id'],
         },
+        'campaign_sends': {
+            'columns': ['user_id', 'campaign', 'group', 'sent_at'],
+            'required': ['user_id', 'campaign', 'sent_at'],
+        },
+        'suppressions': {
+            'columns': ['user_id', 'reason'],
+            'required': ['user_id'],
+        },
     }) }}
 {% endmacro %}
 
@@ -90,7 +98,7 @@
         (
             select
                 {%- for col in contract['columns'] %}
-                cast(null as varchar) as {{ col }},
+                cast(null as varchar) as "{{ col }}",
                 {%- endfor %}
                 cast(null as varchar) as _source_file,
                 cast(null as bigint) as _source_row
@@ -114,9 +122,9 @@
             select
                 {%- for col in contract['columns'] %}
                 {%- if col in present %}
-                nullif(trim(cast("{{ present[col] }}" as varchar)), '') as {{ col }},
+                nullif(trim(cast("{{ present[col] }}" as varchar)), '') as "{{ col }}",
                 {%- else %}
-                cast(null as varchar) as {{ col }},
+                cast(null as varchar) as "{{ col }}",
                 {%- endif %}
                 {%- endfor %}
                 _source_file,

@@ -9,4 +9,6 @@ select
     cast({{ var('ease_max_courses') }} as integer) as ease_max_courses,
     cast({{ var('rec_neighbors') }} as integer) as rec_neighbors,
     cast({{ learnmart_quote(var('rec_similarity')) }} as varchar) as rec_similarity,
-    cast({{ var('half_life_days') }} as double) as half_life_days
+    cast({{ var('half_life_days') }} as double) as half_life_days,
+    -- false: PII hashes and audience keys use the development salt; exports refuse to run
+    {{ 'true' if env_var('LEARNMART_SALT', '') else 'false' }} as salt_configured

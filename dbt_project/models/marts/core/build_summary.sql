@@ -6,7 +6,7 @@ context as (
 ),
 
 counts as (
-    {%- for entity in ['events', 'courses', 'users'] %}
+    {%- for entity in ['events', 'courses', 'users', 'campaign_sends', 'suppressions'] %}
     select
         '{{ entity }}' as entity,
         count(*) as rows_read,

@@ -80,6 +80,7 @@ next_actions as (
         arg_min(playbooks.campaign, playbooks.priority) as next_campaign,
         arg_min(playbooks.next_action, playbooks.priority) as next_action
     from segments
+    left join top_categories on segments.user_id = top_categories.user_id
     inner join playbooks
         on (playbooks.target_segments = '*'
             or list_contains(string_split(playbooks.target_segments, '|'), segments.rfm_segment))
@@ -87,6 +88,8 @@ next_actions as (
             or list_contains(string_split(playbooks.target_stages, '|'), segments.lifecycle_stage))
         and coalesce(segments.purchase_propensity, 0)
             between playbooks.min_propensity and playbooks.max_propensity
+        and (playbooks.target_categories = '*'
+            or list_contains(string_split(playbooks.target_categories, '|'), top_categories.top_category_1))
     group by segments.user_id
 ),
 

@@ -1,0 +1,20 @@
+with
+
+validated as (
+    select * from {{ ref('base_raw__campaign_sends') }}
+),
+
+final as (
+    select
+        _source_file as source_file,
+        _source_row as source_row,
+        user_id,
+        campaign,
+        send_group,
+        sent_at_text as sent_at,
+        reject_reason
+    from validated
+    where reject_reason is not null
+)
+
+select * from final
