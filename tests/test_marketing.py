@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-
-from learnmart.cli.build import run_build
 from learnmart.datagen import GeneratorConfig, generate
 
 from .conftest import run_cli
