@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +90,13 @@ def _clean_stale(db: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
         else:
             leftover.unlink(missing_ok=True)
+
+
+def _disk_full(folder: Path, needed: int = 1 << 20) -> bool:
+    try:
+        return shutil.disk_usage(folder).free < needed
+    except OSError:
+        return False
 
 
 def _failures(run_results: Path) -> list[str]:
@@ -197,14 +205,23 @@ def run_build(
         if proc.returncode != 0 or failures:
             if not failures:
                 log = work / "logs" / "dbt.log"
-                tail = (
-                    [ln for ln in log.read_text(errors="replace").splitlines() if "rror" in ln][-3:]
-                    if log.exists()
-                    else []
-                )
+                text = log.read_text(errors="replace") if log.exists() else ""
+                tail = [ln.strip() for ln in text.splitlines() if "rror" in ln][-3:]
                 failures = tail or [f"dbt exited with code {proc.returncode}"]
+            detail = "; ".join(failures)
+            if "No space left on device" in detail or _disk_full(db.parent):
+                shutil.rmtree(work, ignore_errors=True)
+                raise BuildEnvironmentError(
+                    f"the disk holding {db.parent} is full; {db} was left as it was. Free space and build again"
+                )
+            # keep the failed warehouse so the failing rows can be inspected, beside the target
+            kept = ""
+            if tmp_db.exists() and not BuildError(detail).is_input_error:
+                failed = db.with_name(f"{db.stem}.failed{db.suffix}")
+                os.replace(tmp_db, failed)
+                kept = f" (the failed build is kept for inspection in {failed})"
             shutil.rmtree(work, ignore_errors=True)
-            raise BuildError("; ".join(failures))
+            raise BuildError(detail + kept)
         results = json.loads((work / "target" / "run_results.json").read_text())["results"]
         models = sum(1 for r in results if r["unique_id"].startswith("model."))
         tests = sum(1 for r in results if r["unique_id"].startswith(("test.", "unit_test.")))
@@ -224,3 +241,54 @@ def run_build(
     finally:
         fcntl.flock(lock, fcntl.LOCK_UN)
         lock.close()
+
+
+def generate_docs(db: Path, out: Path, data: Path | None = None) -> Path:
+    """dbt docs (manifest and catalog) for the warehouse in ``db``, as a static site in ``out``."""
+    import duckdb
+
+    db = db.resolve()
+    if not db.exists():
+        raise BuildEnvironmentError(f"no database at {db}: run `learnmart build --data DIR` first")
+    if data is None:
+        with duckdb.connect(str(db), read_only=True) as con:
+            data = Path(con.execute("select data_dir from intermediate.int_model_parameters").fetchone()[0])
+    if not find_raw_files(data, "events"):
+        raise BuildEnvironmentError(f"the build's data folder {data} is gone; pass --data DIR")
+    work = Path(tempfile.mkdtemp(prefix="learnmart-docs-"))
+    try:
+        copy = work / "warehouse.duckdb"
+        shutil.copyfile(db, copy)  # dbt opens its file for writing; the published one stays untouched
+        env = {**os.environ, "LEARNMART_DBT_PATH": str(copy), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        proc = subprocess.run(
+            [
+                *_dbt_executable(),
+                "docs",
+                "generate",
+                "--static",
+                "--project-dir",
+                str(project_dir()),
+                "--profiles-dir",
+                str(project_dir()),
+                "--target-path",
+                str(work / "target"),
+                "--log-path",
+                str(work / "logs"),
+                "--vars",
+                json.dumps({"data_dir": str(data)}),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            lines = [ln for ln in proc.stdout.splitlines() if "rror" in ln][-1:]
+            raise BuildError("dbt docs generate failed" + (f": {lines[0].strip()}" if lines else ""))
+        out.mkdir(parents=True, exist_ok=True)
+        for name in ("index.html", "static_index.html", "manifest.json", "catalog.json"):
+            if (work / "target" / name).exists():
+                shutil.copyfile(work / "target" / name, out / name)
+        return out / "static_index.html"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

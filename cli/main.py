@@ -487,6 +487,24 @@ def audience(
     message(f"wrote {sum(n for _, n in counts):,} pseudonymous keys to {out}")
 
 
+@app.command()
+def docs(
+    db: DbOption = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the docs site.")] = Path("learnmart-docs"),
+    data: Annotated[Path | None, typer.Option("--data", help="Raw data folder [default: the build's].")] = None,
+) -> None:
+    """Generate the dbt docs site (every model and column, with the catalog) for the built file."""
+    from learnmart.cli.build import BuildEnvironmentError, BuildError, generate_docs
+
+    try:
+        page = generate_docs(_db(db), out, data)
+    except BuildEnvironmentError as exc:
+        raise fail(str(exc), EXIT_ENV) from None
+    except BuildError as exc:
+        raise fail(str(exc), EXIT_NOT_FOUND) from None
+    message(f"wrote the docs site to {out}: open {page} in a browser (one self-contained file)")
+
+
 def main() -> None:  # pragma: no cover
     app()
 

@@ -10,5 +10,6 @@ select
     cast({{ var('rec_neighbors') }} as integer) as rec_neighbors,
     cast({{ learnmart_quote(var('rec_similarity')) }} as varchar) as rec_similarity,
     cast({{ var('half_life_days') }} as double) as half_life_days,
+    cast({{ learnmart_quote(var('data_dir')) }} as varchar) as data_dir,
     -- false: PII hashes and audience keys use the development salt; exports refuse to run
     {{ 'true' if env_var('LEARNMART_SALT', '') else 'false' }} as salt_configured

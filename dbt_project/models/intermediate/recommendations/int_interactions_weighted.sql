@@ -2,7 +2,7 @@
     One row per user x course with any course event in the window:
         affinity = sum over the pair's events of weight(event) * 0.5 ^ (age_days / half_life)
     with weights from the seed event_weights (view < trial < favorite < complete < purchase;
-    rating events weigh (rating - 3) x weight_per_rating_point; refunds are negative), the
+    rating events weigh weight + rating x weight_per_rating_point; refunds are negative), the
     half-life var('half_life_days') (default 30) and age measured from the build's as-of.
     `is_taken`: the user bought, refunded, completed or rated the course (never recommend it).
 -#}
@@ -35,7 +35,7 @@ weighted as (
         events.course_id,
         events.event_type,
         events.event_ts,
-        weights.weight + weights.weight_per_rating_point * coalesce(events.rating - 3, 0) as weight,
+        weights.weight + weights.weight_per_rating_point * coalesce(events.rating, 0) as weight,
         {{ days_between('events.event_ts', 'context.as_of') }} as age_days
     from events
     inner join weights on events.event_type = weights.event_type
