@@ -129,6 +129,8 @@ def run_build(
     quiet: bool = False,
     extra_vars: dict | None = None,
     threads: int | None = None,
+    memory_limit: str | None = None,
+    temp_dir: Path | None = None,
 ) -> BuildResult:
     """Build the warehouse from ``data`` into ``db``; raises BuildError / BuildEnvironmentError."""
     data = data.resolve()
@@ -176,6 +178,10 @@ def run_build(
         }
         if threads:
             env["LEARNMART_THREADS"] = str(threads)
+        if memory_limit:
+            env["LEARNMART_MEMORY_LIMIT"] = memory_limit
+        if temp_dir:
+            env["LEARNMART_TEMP_DIR"] = str(temp_dir.resolve())
         cmd = [
             *_dbt_executable(),
             "build",
@@ -209,6 +215,16 @@ def run_build(
                 tail = [ln.strip() for ln in text.splitlines() if "rror" in ln][-3:]
                 failures = tail or [f"dbt exited with code {proc.returncode}"]
             detail = "; ".join(failures)
+            unreadable = [f for f in failures if f.startswith("model.learnmart.base_raw__")]
+            if unreadable and "No space left" not in detail:
+                # the raw files themselves could not be read (encoding, broken CSV): exit 2
+                entity = unreadable[0].split("base_raw__", 1)[1].split(":", 1)[0]
+                message = unreadable[0].split(" - ", 1)[-1]
+                shutil.rmtree(work, ignore_errors=True)
+                raise BuildEnvironmentError(
+                    f"cannot read the {entity} file(s) in {data}: {message} (fix or re-export the file; "
+                    "text files must be UTF-8 CSV with a header row)"
+                )
             if "No space left on device" in detail or _disk_full(db.parent):
                 shutil.rmtree(work, ignore_errors=True)
                 raise BuildEnvironmentError(

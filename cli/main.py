@@ -94,13 +94,29 @@ def build(
     ] = None,
     select: Annotated[str | None, typer.Option("--select", help="dbt selection, e.g. +user_segments.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Hide dbt's progress output.")] = False,
+    memory_limit: Annotated[
+        str | None, typer.Option("--memory-limit", help="DuckDB memory_limit, e.g. 4GB [default: 75% of RAM].")
+    ] = None,
+    temp_dir: Annotated[
+        Path | None, typer.Option("--temp-dir", help="Where DuckDB spills when over the limit.")
+    ] = None,
+    threads: Annotated[int | None, typer.Option("--threads", min=1, help="dbt threads [default: 2].")] = None,
 ) -> None:
     """Build the warehouse: dbt build into a new file, published only if every test passes."""
     from learnmart.cli.build import BuildEnvironmentError, BuildError, run_build
 
     target = _db(db)
     try:
-        result = run_build(data, target, as_of=as_of, select=select, quiet=quiet)
+        result = run_build(
+            data,
+            target,
+            as_of=as_of,
+            select=select,
+            quiet=quiet,
+            memory_limit=memory_limit,
+            temp_dir=temp_dir,
+            threads=threads,
+        )
     except BuildEnvironmentError as exc:
         raise fail(str(exc), EXIT_ENV) from None
     except BuildError as exc:

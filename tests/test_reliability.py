@@ -36,7 +36,8 @@ def test_the_file_opens_in_duckdb_1_4_as_bi_tools_bundle_it(demo_db):
 import duckdb, json
 con = duckdb.connect({str(demo_db)!r}, read_only=True)
 marts = [r[0] for r in con.execute({MARTS_SQL!r}).fetchall()]
-print(json.dumps([duckdb.__version__, {{m: con.execute(f'select count(*) from "{{m}}"').fetchone()[0] for m in marts}}]))
+counts = {{m: con.execute(f'select count(*) from "{{m}}"').fetchone()[0] for m in marts}}
+print(json.dumps([duckdb.__version__, counts]))
 """
     out = subprocess.run([str(BI_DUCKDB), "-c", code], capture_output=True, text=True, check=True)
     version, counts = json.loads(out.stdout)
@@ -61,8 +62,7 @@ def test_fifty_concurrent_lookups_all_answer_correctly(demo_db):
     with duckdb.connect(str(demo_db), read_only=True) as con:
         expected = dict(
             con.execute(
-                "select user_id, list(course_id order by rank) from user_recommendations "
-                "group by 1 order by 1 limit 50"
+                "select user_id, list(course_id order by rank) from user_recommendations group by 1 order by 1 limit 50"
             ).fetchall()
         )
 
@@ -141,7 +141,9 @@ def tiny_disk(tmp_path, demo_db):
     mount = tmp_path / "disk"
     mount.mkdir()
     size_mb = demo_db.stat().st_size // 2**20 + 8  # room for the previous file, not for a new build
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs", str(mount)], capture_output=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs", str(mount)], capture_output=True
+    )
     if mounted.returncode:
         pytest.skip("cannot mount a small tmpfs here (needs root)")
     yield mount

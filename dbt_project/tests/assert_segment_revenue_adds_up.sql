@@ -3,7 +3,7 @@
 with
 
 summary as (
-    select sum(revenue) as revenue from {{ ref('segment_summary') }}
+    select coalesce(sum(revenue), 0) as revenue from {{ ref('segment_summary') }}
 ),
 
 events as (
