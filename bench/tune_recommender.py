@@ -21,9 +21,13 @@ from learnmart.cli.build import run_build
 from learnmart.datagen import GeneratorConfig, generate
 
 VARIANTS: list[tuple[str, dict]] = [
-    ("cosine, content 0.3 (default)", {}),
-    ("jaccard (SAR's default)", {"rec_similarity": "jaccard"}),
-    ("jaccard, no content (plain SAR)", {"rec_similarity": "jaccard", "rec_weight_content": 0.0}),
+    ("default: cosine, content 0.3, popularity 0.2", {}),
+    ("cosine, popularity 0.05", {"rec_weight_popularity": 0.05}),
+    ("jaccard (SAR's similarity)", {"rec_similarity": "jaccard"}),
+    (
+        "jaccard, no content, popularity 0.05 (plain SAR + tie-break)",
+        {"rec_similarity": "jaccard", "rec_weight_content": 0.0, "rec_weight_popularity": 0.05},
+    ),
     ("lift", {"rec_similarity": "lift"}),
     ("confidence", {"rec_similarity": "confidence"}),
     ("rp3beta 0.5", {"rec_similarity": "rp3beta"}),
@@ -33,9 +37,10 @@ VARIANTS: list[tuple[str, dict]] = [
     ("ease l2=500", {"rec_similarity": "ease", "ease_l2": 500.0}),
     ("cosine, no content", {"rec_similarity": "cosine", "rec_weight_content": 0.0}),
     ("cosine, content 1.0", {"rec_similarity": "cosine", "rec_weight_content": 1.0}),
-    ("cosine, popularity 0.2", {"rec_weight_popularity": 0.2}),
     ("cosine, half-life 90d", {"half_life_days": 90}),
     ("cosine, half-life 7d", {"half_life_days": 7}),
+    ("cosine, popularity 0.2, half-life 90d", {"half_life_days": 90}),
+    ("confidence, popularity 0.2, half-life 90d", {"rec_similarity": "confidence", "half_life_days": 90}),
 ]
 
 
