@@ -83,6 +83,18 @@ def _dbt_executable() -> list[str]:
     return [found]
 
 
+def _dbt_command(verb: list[str], work: Path, variables: dict) -> list[str]:
+    """A dbt command line on learnmart's project, with target and logs kept in ``work``."""
+    project = str(project_dir())
+    return [
+        *_dbt_executable(),
+        *verb,
+        *("--project-dir", project, "--profiles-dir", project),
+        *("--target-path", str(work / "target"), "--log-path", str(work / "logs")),
+        *("--vars", json.dumps(variables)),
+    ]
+
+
 def _clean_stale(db: Path) -> None:
     """Remove what killed builds left behind; only called while holding the build lock."""
     for leftover in db.parent.glob(f".{db.name}.building-*"):
@@ -182,20 +194,7 @@ def run_build(
             env["LEARNMART_MEMORY_LIMIT"] = memory_limit
         if temp_dir:
             env["LEARNMART_TEMP_DIR"] = str(temp_dir.resolve())
-        cmd = [
-            *_dbt_executable(),
-            "build",
-            "--project-dir",
-            str(project_dir()),
-            "--profiles-dir",
-            str(project_dir()),
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-            "--vars",
-            json.dumps(variables),
-        ]
+        cmd = _dbt_command(["build"], work, variables)
         if select:
             # tests run only when every model they read was (re)built in this selection
             cmd += ["--select", select, "--indirect-selection", "cautious"]
@@ -277,22 +276,7 @@ def generate_docs(db: Path, out: Path, data: Path | None = None) -> Path:
         shutil.copyfile(db, copy)  # dbt opens its file for writing; the published one stays untouched
         env = {**os.environ, "LEARNMART_DBT_PATH": str(copy), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
         proc = subprocess.run(
-            [
-                *_dbt_executable(),
-                "docs",
-                "generate",
-                "--static",
-                "--project-dir",
-                str(project_dir()),
-                "--profiles-dir",
-                str(project_dir()),
-                "--target-path",
-                str(work / "target"),
-                "--log-path",
-                str(work / "logs"),
-                "--vars",
-                json.dumps({"data_dir": str(data)}),
-            ],
+            _dbt_command(["docs", "generate", "--static"], work, {"data_dir": str(data)}),
             env=env,
             capture_output=True,
             text=True,
