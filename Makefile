@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	# a throwaway DuckDB 1.4 (what BI tools bundle) to prove the built file opens there
 	test -x $(VENV)/bi-duckdb14/bin/python || $(PYTHON) -m venv $(VENV)/bi-duckdb14
-	$(VENV)/bi-duckdb14/bin/python -m pip install --quiet 'duckdb>=1.4,<1.5'
+	$(VENV)/bi-duckdb14/bin/python -m pip install --quiet 'duckdb>=1.4,<1.5' 'duckdb-cli>=1.4,<1.5'
 	touch $(STAMP)
 
 install: $(STAMP)

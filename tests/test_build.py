@@ -117,7 +117,7 @@ def test_killing_a_build_leaves_the_previous_file_and_the_next_build_works(demo_
         proc.wait()
         assert _sha(db) == before
         con = duckdb.connect(str(db), read_only=True)
-        assert con.execute("select count(*) from build_summary").fetchone()[0] == 3
+        assert con.execute("select count(*) from build_summary").fetchone()[0] == 5
         con.close()
     result = run_cli("build", "--data", str(demo_data), "--db", str(db), "-q")
     assert result.returncode == 0, result.stderr
@@ -173,3 +173,13 @@ def test_similar_handles_hostile_ids_as_data(demo_db):
     assert result.returncode == 1 and "unknown course" in result.stderr
     con = duckdb.connect(str(demo_db), read_only=True)
     assert con.execute("select count(*) from course_similarity").fetchone()[0] > 0
+
+
+def test_docs_site_covers_every_mart(demo_db, tmp_path):
+    result = run_cli("docs", "--db", str(demo_db), "--out", str(tmp_path / "site"))
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "site" / "static_index.html").read_text()
+    catalog = json.loads((tmp_path / "site" / "catalog.json").read_text())
+    tables = {node["metadata"]["name"] for node in catalog["nodes"].values()}
+    assert {"user_recommendations", "user_segments", "campaign_audiences"} <= tables
+    assert "user_recommendations" in page

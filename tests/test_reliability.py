@@ -46,6 +46,18 @@ print(json.dumps([duckdb.__version__, counts]))
     assert counts["user_recommendations"] > 0 and counts["user_segments"] > 0
 
 
+def test_the_readme_shell_recipe_works_with_the_duckdb_1_4_cli(demo_db):
+    shell = BI_DUCKDB.parent / "duckdb"
+    assert shell.exists(), "run `make install`: it installs the DuckDB 1.4 shell this test uses"
+    out = subprocess.run(
+        [str(shell), "-readonly", str(demo_db), "-csv", "-c", "select count(*) as segments from segment_summary;"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.splitlines() == ["segments", "12"]
+
+
 def test_sqlalchemy_duckdb_engine_reads_every_mart_read_only(demo_db):
     sa = pytest.importorskip("sqlalchemy")
     marts = _marts(demo_db)
