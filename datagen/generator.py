@@ -557,7 +557,8 @@ class Generator:
                     ("campaign_sends", sends, out / f"campaign_sends.{self._ext}"),
                     ("suppressions", self._suppressions(rng, u), out / f"suppressions.{self._ext}"),
                 ):
-                    writers.setdefault(name, self._open_writer(path, table.schema, name))
+                    if name not in writers:
+                        writers[name] = self._open_writer(path, table.schema, name)
                     writers[name].write_table(table)
                 counts["events"] += events.num_rows
                 counts["users"] += users.num_rows

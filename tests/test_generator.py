@@ -31,9 +31,18 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
 
 def test_chunking_does_not_change_the_catalog_and_is_seeded(tmp_path):
     small = GeneratorConfig(users=900, courses=60, seed=3, chunk_users=300)
-    generate(tmp_path / "x", small)
+    counts = generate(tmp_path / "x", small)
     generate(tmp_path / "y", small)
     assert _digest(tmp_path / "x") == _digest(tmp_path / "y")
+    # three chunks land in one readable file each, nothing lost or overwritten
+    con = duckdb.connect()
+    for name, expected in (("users", 900), ("events", counts["events"])):
+        assert con.execute(f"select count(*) from '{tmp_path}/x/{name}.parquet'").fetchone()[0] == expected
+    users_in_sends = con.execute(
+        f"select count(distinct user_id), min(user_id) < 'u0000300', max(user_id) > 'u0000600' "
+        f"from '{tmp_path}/x/campaign_sends.parquet'"
+    ).fetchone()
+    assert users_in_sends[0] > 0 and users_in_sends[1] and users_in_sends[2]
 
 
 @pytest.fixture(scope="module")
