@@ -27,8 +27,9 @@ test: install
 	$(BIN)/python -m pytest -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
+# the long version: 20 killed builds, 50 fuzzed raw files
 test-all: install
-	$(BIN)/python -m pytest -q --runslow
+	LEARNMART_FAULT_RUNS=20 LEARNMART_FUZZ_EXAMPLES=50 $(BIN)/python -m pytest -q --runslow
 
 lint: install
 	$(BIN)/ruff check cli udfs datagen learnmart tests bench

@@ -220,10 +220,10 @@ def run_build(
                 entity = unreadable[0].split("base_raw__", 1)[1].split(":", 1)[0]
                 message = unreadable[0].split(" - ", 1)[-1]
                 shutil.rmtree(work, ignore_errors=True)
-                raise BuildEnvironmentError(
-                    f"cannot read the {entity} file(s) in {data}: {message} (fix or re-export the file; "
-                    "text files must be UTF-8 CSV with a header row)"
-                )
+                hint = ""
+                if "raw contract" not in message:
+                    hint = " (fix or re-export the file: CSV files must be UTF-8 with a header row)"
+                raise BuildEnvironmentError(f"cannot read the {entity} file(s) in {data}: {message}{hint}")
             if "No space left on device" in detail or _disk_full(db.parent):
                 shutil.rmtree(work, ignore_errors=True)
                 raise BuildEnvironmentError(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -99,29 +97,6 @@ def test_usage_and_environment_errors_exit_2_with_one_line(tmp_path):
     assert bad_as_of.returncode == 2
     no_db = run_cli("similar", "c1", "--db", str(tmp_path / "absent.duckdb"))
     assert no_db.returncode == 2 and "no database" in no_db.stderr and "Traceback" not in no_db.stderr
-
-
-def test_killing_a_build_leaves_the_previous_file_and_the_next_build_works(demo_db, demo_data, tmp_path):
-    db = tmp_path / "w.duckdb"
-    db.write_bytes(demo_db.read_bytes())
-    before = _sha(db)
-    for delay in (1.5, 4.0):
-        proc = subprocess.Popen(
-            [*LEARNMART, "build", "--data", str(demo_data), "--db", str(db), "-q"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        time.sleep(delay)
-        os.killpg(proc.pid, signal.SIGKILL)  # the CLI and dbt underneath it
-        proc.wait()
-        assert _sha(db) == before
-        con = duckdb.connect(str(db), read_only=True)
-        assert con.execute("select count(*) from build_summary").fetchone()[0] == 5
-        con.close()
-    result = run_cli("build", "--data", str(demo_data), "--db", str(db), "-q")
-    assert result.returncode == 0, result.stderr
-    assert not list(tmp_path.glob(".w.duckdb.building-*"))
 
 
 def test_a_reader_keeps_working_while_a_build_publishes(demo_db, demo_data, tmp_path):

@@ -86,7 +86,13 @@ def test_accepted_plus_rejected_equals_read(bad_db):
     rows = bad_db.execute(
         "select entity, rows_read, rows_accepted, rows_rejected from build_summary order by 1"
     ).fetchall()
-    assert rows == [("courses", 3, 1, 2), ("events", 19, 4, 15), ("users", 4, 2, 2)]
+    assert rows == [
+        ("campaign_sends", 0, 0, 0),
+        ("courses", 3, 1, 2),
+        ("events", 19, 4, 15),
+        ("suppressions", 0, 0, 0),
+        ("users", 4, 2, 2),
+    ]
     assert bad_db.execute("select count(*) from staging.stg_raw__events").fetchone()[0] == 4
 
 
@@ -143,10 +149,10 @@ def test_pii_is_hashed_in_staging_and_absent_beyond(bad_db):
 
 
 def test_a_missing_required_column_is_one_clear_error(tmp_path):
-    from learnmart.cli.build import BuildError
+    from learnmart.cli.build import BuildEnvironmentError
 
     (tmp_path / "events.csv").write_text("user_id,event_type\nu1,view\n")
-    with pytest.raises(BuildError, match="event_ts"):
+    with pytest.raises(BuildEnvironmentError, match="events.csv.*event_ts"):
         run_build(tmp_path, tmp_path / "w.duckdb", quiet=True)
     assert not (tmp_path / "w.duckdb").exists()
 
