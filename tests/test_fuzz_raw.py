@@ -4,7 +4,7 @@ For arbitrary events files - wrong or missing columns, wrong types, odd unicode,
 and separators in ids, huge numbers, timestamps far in the future or before 1970,
 duplicate ids, empty or header-only files, broken encodings - a build either accounts
 for every row (accepted + rejected = read) or exits 2 with one line naming the file.
-Never a traceback, never a silent drop. Examples per run: $LEARNMART_FUZZ_EXAMPLES (6).
+Never a traceback, never a silent drop. Examples per run: $LEARNMART_FUZZ_EXAMPLES (4).
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def _write(folder: Path, kind: str, columns: list[str], rows: list[list[str]]) -
 
 
 @settings(
-    max_examples=int(os.environ.get("LEARNMART_FUZZ_EXAMPLES", "6")),
+    max_examples=int(os.environ.get("LEARNMART_FUZZ_EXAMPLES", "4")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     derandomize=True,

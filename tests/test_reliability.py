@@ -121,7 +121,7 @@ def test_readers_keep_working_while_a_build_runs_and_publishes(demo_db, demo_dat
 
 
 def test_builds_killed_at_random_moments_never_harm_the_published_file(demo_db, demo_data, tmp_path):
-    runs = int(os.environ.get("LEARNMART_FAULT_RUNS", "4"))  # 20+ with LEARNMART_FAULT_RUNS=20
+    runs = int(os.environ.get("LEARNMART_FAULT_RUNS", "3"))  # 20+ with LEARNMART_FAULT_RUNS=20
     db = tmp_path / "w.duckdb"
     shutil.copyfile(demo_db, db)
     before = _sha(db)
