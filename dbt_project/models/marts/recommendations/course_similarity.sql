@@ -62,4 +62,6 @@ final as (
     where neighbor_rank <= {{ var('content_neighbors', 20) }}
 )
 
+-- stored in lookup order: DuckDB's zone maps then skip straight to one key's rows
 select * from final
+order by course_id, neighbor_rank

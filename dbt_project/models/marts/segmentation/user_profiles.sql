@@ -127,4 +127,6 @@ final as (
     left join next_actions on features.user_id = next_actions.user_id
 )
 
+-- stored in lookup order: DuckDB's zone maps then skip straight to one key's rows
 select * from final
+order by user_id
