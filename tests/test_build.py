@@ -85,6 +85,11 @@ def test_a_failing_test_leaves_the_published_file_untouched(demo_db, demo_data, 
     assert result.stderr.count("\n") == 1  # one clear line
     assert _sha(db) == before
     assert not list(tmp_path.glob(".w.duckdb.building-*"))
+    # the failed warehouse is kept aside, with the failing rows in schema test_failures
+    failed = tmp_path / "w.failed.duckdb"
+    assert str(failed) in result.stderr
+    with duckdb.connect(str(failed), read_only=True) as con:
+        assert con.execute("select broken from test_failures.assert_this_build_fails").fetchall() == [(1,)]
 
 
 def test_usage_and_environment_errors_exit_2_with_one_line(tmp_path):
