@@ -22,10 +22,9 @@ WEIGHTS = {"view": 1.0, "trial": 2.0, "favorite": 3.0, "share": 3.0, "complete":
 
 
 def run(data: Path, k: int = 10, half_life_days: float = 30.0) -> dict[str, float]:
-    import scipy.sparse as sp
-
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
+    import scipy.sparse as sp
 
     started = time.perf_counter()
     events_tbl = pq.read_table(
@@ -68,7 +67,7 @@ def run(data: Path, k: int = 10, half_life_days: float = 30.0) -> dict[str, floa
 
     # scores, remove seen, top-k for every user
     positive = affinity.maximum(0)
-    scores = np.asarray((positive @ jaccard))
+    scores = np.asarray(positive @ jaccard)
     seen = affinity.nonzero()
     scores[seen] = -np.inf
     top = np.argpartition(-scores, min(k, scores.shape[1] - 1), axis=1)[:, :k]
