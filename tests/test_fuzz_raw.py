@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from .conftest import run_cli
@@ -108,6 +108,14 @@ def _write(folder: Path, kind: str, columns: list[str], rows: list[list[str]]) -
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # each example is a build: no slow shrinking
 )
 @given(sample=events_file())
+# every file kind runs on every CI run, beside the generated examples
+@example(sample=("empty", ["user_id"], []))
+@example(sample=("header_only", ["user_id", "event_type", "event_ts"], []))
+@example(sample=("bad_encoding", ["user_id", "event_type", "event_ts"], [["u1", "view", "2026-01-01"]]))
+@example(
+    sample=("parquet", COLUMNS, [["e1", "u'1;", "c1", "purchase", "1969-12-31T23:59:59Z", "1e30", "CNY", "", "app"]])
+)
+@example(sample=("csv", ["user_id", "event_ts"], [["u1", "2026-01-01"]]))  # a required column missing
 def test_every_raw_file_is_accounted_for_or_refused_clearly(sample, base_db, tmp_path_factory):
     kind, columns, rows = sample
     data = tmp_path_factory.mktemp("fuzz_data")
