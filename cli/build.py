@@ -21,16 +21,12 @@ from pathlib import Path
 
 from learnmart.paths import project_dir
 
-RAW_ENTITIES = ("events", "courses", "users")
+# The raw entities of the contract (dbt macro raw_contract has their columns).
+RAW_ENTITIES = ("events", "courses", "users", "campaign_sends", "suppressions")
 
 
 class BuildError(Exception):
     """The build ran and failed (exit 1): a model or test failed."""
-
-    @property
-    def is_input_error(self) -> bool:
-        """The raw files themselves are unusable (e.g. a required column is missing)."""
-        return "raw contract" in str(self) or "no events file" in str(self)
 
 
 class BuildEnvironmentError(Exception):
@@ -231,7 +227,7 @@ def run_build(
                 )
             # keep the failed warehouse so the failing rows can be inspected, beside the target
             kept = ""
-            if tmp_db.exists() and not BuildError(detail).is_input_error:
+            if tmp_db.exists():
                 failed = db.with_name(f"{db.stem}.failed{db.suffix}")
                 os.replace(tmp_db, failed)
                 kept = f" (the failed build is kept for inspection in {failed})"

@@ -5,10 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-from learnmart.cli.output import fail
-
-EXIT_NOT_FOUND = 1
-EXIT_ENV = 2
+from learnmart.cli.output import EXIT_ENV, fail
 
 
 def open_readonly(db: Path) -> duckdb.DuckDBPyConnection:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from learnmart.cli.output import FORMAT_OPTION, Format, fail, message, render
+from learnmart.cli.output import EXIT_ENV, EXIT_NOT_FOUND, FORMAT_OPTION, Format, fail, message, render
 
 from learnmart.paths import default_db
 
@@ -27,8 +27,6 @@ DbOption = Annotated[
     Path | None,
     typer.Option("--db", help="The built DuckDB file [default: $LEARNMART_DB or ./learnmart.duckdb]."),
 ]
-EXIT_NOT_FOUND = 1
-EXIT_ENV = 2
 
 
 def _db(db: Path | None) -> Path:
@@ -67,7 +65,9 @@ def generate(
     if out.exists() and force:
         import shutil
 
-        for name in ("events", "courses", "users"):
+        from learnmart.cli.build import RAW_ENTITIES
+
+        for name in RAW_ENTITIES:
             for ext in ("parquet", "csv"):
                 (out / f"{name}.{ext}").unlink(missing_ok=True)
         shutil.rmtree(out / "truth", ignore_errors=True)
@@ -103,27 +103,31 @@ def build(
     threads: Annotated[int | None, typer.Option("--threads", min=1, help="dbt threads [default: 2].")] = None,
 ) -> None:
     """Build the warehouse: dbt build into a new file, published only if every test passes."""
+    db_path = _build_or_exit(
+        data,
+        _db(db),
+        as_of=as_of,
+        select=select,
+        quiet=quiet,
+        memory_limit=memory_limit,
+        temp_dir=temp_dir,
+        threads=threads,
+    )
+    _print_summary(db_path)
+
+
+def _build_or_exit(data: Path, target: Path, **options) -> Path:
+    """run_build, with its failures turned into one line and the CLI's exit codes."""
     from learnmart.cli.build import BuildEnvironmentError, BuildError, run_build
 
-    target = _db(db)
     try:
-        result = run_build(
-            data,
-            target,
-            as_of=as_of,
-            select=select,
-            quiet=quiet,
-            memory_limit=memory_limit,
-            temp_dir=temp_dir,
-            threads=threads,
-        )
+        result = run_build(data, target, **options)
     except BuildEnvironmentError as exc:
         raise fail(str(exc), EXIT_ENV) from None
     except BuildError as exc:
-        code = EXIT_ENV if exc.is_input_error else EXIT_NOT_FOUND
-        raise fail(f"build failed, {target} left as it was: {exc}", code) from None
+        raise fail(f"build failed, {target} left as it was: {exc}", EXIT_NOT_FOUND) from None
     message(f"built {result.db} in {result.seconds:.1f}s ({result.models} models, {result.tests} tests passed)")
-    _print_summary(result.db)
+    return result.db
 
 
 def _print_summary(db: Path) -> None:
@@ -157,20 +161,13 @@ def demo(
     users: Annotated[int, typer.Option(min=1)] = 5000,
 ) -> None:
     """Generate demo data (if missing), build it, and show what came out."""
-    from learnmart.cli.build import BuildEnvironmentError, BuildError, find_raw_files, run_build
+    from learnmart.cli.build import find_raw_files
 
     if not find_raw_files(data, "events"):
         generate(out=data, users=users, force=True)
-    target = _db(db)
-    try:
-        result = run_build(data, target, quiet=True)
-    except BuildEnvironmentError as exc:
-        raise fail(str(exc), EXIT_ENV) from None
-    except BuildError as exc:
-        raise fail(f"build failed: {exc}", EXIT_NOT_FOUND) from None
-    message(f"built {result.db} in {result.seconds:.1f}s ({result.models} models, {result.tests} tests passed)")
-    _print_summary(result.db)
-    _print_demo_lookups(result.db)
+    db_path = _build_or_exit(data, _db(db), quiet=True)
+    _print_summary(db_path)
+    _print_demo_lookups(db_path)
 
 
 def _print_demo_lookups(db: Path) -> None:
@@ -294,7 +291,6 @@ def evaluate(
     import shutil
     import tempfile
 
-    from learnmart.cli.build import BuildEnvironmentError, BuildError, run_build
     from learnmart.cli.db import open_readonly, query
 
     if relevance not in ("positive", "any"):
@@ -312,17 +308,12 @@ def evaluate(
             else:
                 target = db.with_name(f"{db.stem}.{name}{db.suffix}")
             message(f"evaluating the {name} split ...")
-            try:
-                run_build(
-                    data,
-                    target,
-                    quiet=True,
-                    extra_vars={"eval_split": name, "rec_k": k, "eval_relevance": relevance},
-                )
-            except BuildEnvironmentError as exc:
-                raise fail(str(exc), EXIT_ENV) from None
-            except BuildError as exc:
-                raise fail(f"evaluation build failed: {exc}", EXIT_NOT_FOUND) from None
+            _build_or_exit(
+                data,
+                target,
+                quiet=True,
+                extra_vars={"eval_split": name, "rec_k": k, "eval_relevance": relevance},
+            )
             con = open_readonly(target)
             columns, rows = query(
                 con,

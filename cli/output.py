@@ -16,6 +16,10 @@ from typing import Any
 
 import typer
 
+# Exit codes (as dbt's): 0 ok, 1 not found or checks failed, 2 usage or environment error.
+EXIT_NOT_FOUND = 1
+EXIT_ENV = 2
+
 
 class Format(enum.StrEnum):
     table = "table"

@@ -35,7 +35,7 @@ byte-identical files.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -131,7 +131,6 @@ class GeneratorConfig:
     suppression_share: float = 0.01  # users on the suppression list (unsubscribed, complaints)
     chunk_users: int = 20000
     format: str = "parquet"
-    extra: dict = field(default_factory=dict)
 
 
 def _iso(seconds: np.ndarray, epoch: dt.datetime, offsets_h: np.ndarray) -> np.ndarray:

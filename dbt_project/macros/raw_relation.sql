@@ -61,13 +61,6 @@
 {%- endmacro %}
 
 
-{#- Whether var('data_dir') holds the entity at all (optional entities may be absent). -#}
-{% macro raw_exists(entity) %}
-    {%- set files = raw_files(entity) -%}
-    {{ return((files['parquet'] | length + files['csv'] | length) > 0) }}
-{% endmacro %}
-
-
 {#-
     A subquery over one raw entity with every contract column as trimmed text, plus
     _source_file and _source_row (the row's position in the read, for tracing a rejected

@@ -1,9 +1,9 @@
 {#-
-    One row per (user, course) with a course event at or before as_of, and whether the
-    pair is held out for evaluation. Only var('eval_split') = 'user_random' holds pairs
-    out: per user, a seeded random var('eval_test_share') of their courses (rounded down,
-    so users with a single course keep it) - the MovieLens-style protocol. Otherwise no
-    pair is held out.
+    Under var('eval_split') = 'user_random': one row per (user, course) with a course event
+    at or before as_of, and whether the pair is held out - per user, a seeded random
+    var('eval_test_share') of their courses (rounded down, so users with a single course
+    keep it), the MovieLens-style protocol. In any other build no pair is held out and the
+    model is empty, so a normal build pays nothing for it.
 -#}
 with
 
@@ -39,12 +39,11 @@ final as (
     select
         user_id,
         course_id,
-        {% if var('eval_split', none) == 'user_random' -%}
-        draw <= floor({{ var('eval_test_share') }} * user_courses)
-        {%- else -%}
-        false
-        {%- endif %} as is_held_out
+        draw <= floor({{ var('eval_test_share') }} * user_courses) as is_held_out
     from shuffled
+    {% if var('eval_split', none) != 'user_random' -%}
+    where false
+    {%- endif %}
 )
 
 select * from final

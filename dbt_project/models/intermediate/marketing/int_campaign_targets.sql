@@ -1,8 +1,8 @@
 {#-
-    One row per user x campaign of seed campaign_playbooks whose targeting the user
-    matches (segment, lifecycle stage, propensity band, top category), with the flags
-    that decide whether the user may receive it: marketing consent, suppression list, and
-    a recent send of a non-stackable campaign within the playbook's frequency cap.
+    One row per marketable user (int_marketable_users: consent, not suppressed) x campaign
+    of seed campaign_playbooks whose targeting the user matches (segment, lifecycle stage,
+    propensity band, top category), with the pseudonymous user_key and whether a recent
+    send of a non-stackable campaign within the playbook's frequency cap holds it back.
 -#}
 with
 
@@ -14,12 +14,8 @@ profiles as (
     select user_id, top_category_1 from {{ ref('user_profiles') }}
 ),
 
-users as (
-    select user_id, has_marketing_consent from {{ ref('int_users_keyed') }}
-),
-
-suppressions as (
-    select user_id from {{ ref('stg_raw__suppressions') }}
+marketable as (
+    select user_id, user_key from {{ ref('int_marketable_users') }}
 ),
 
 sends as (
@@ -46,6 +42,7 @@ last_exclusive_send as (
 matched as (
     select
         segments.user_id,
+        marketable.user_key,
         playbooks.campaign,
         playbooks.priority,
         playbooks.stackable,
@@ -56,22 +53,16 @@ matched as (
         segments.purchase_propensity,
         profiles.top_category_1 as top_category
     from segments
+    inner join marketable on segments.user_id = marketable.user_id
     inner join profiles on segments.user_id = profiles.user_id
     inner join playbooks
-        on (playbooks.target_segments = '*'
-            or list_contains(string_split(playbooks.target_segments, '|'), segments.rfm_segment))
-        and (playbooks.target_stages = '*'
-            or list_contains(string_split(playbooks.target_stages, '|'), segments.lifecycle_stage))
-        and segments.purchase_propensity between playbooks.min_propensity and playbooks.max_propensity
-        and (playbooks.target_categories = '*'
-            or list_contains(string_split(playbooks.target_categories, '|'), profiles.top_category_1))
+        on {{ playbook_matches('playbooks', 'segments.rfm_segment', 'segments.lifecycle_stage',
+                               'segments.purchase_propensity', 'profiles.top_category_1') }}
 ),
 
 final as (
     select
         matched.*,
-        coalesce(users.has_marketing_consent, false) as has_marketing_consent,
-        suppressions.user_id is not null as is_suppressed,
         coalesce(
             last_exclusive_send.last_sent_at
                 > context.as_of - to_days(cast(matched.frequency_cap_days as integer)),
@@ -79,8 +70,6 @@ final as (
         ) as is_capped
     from matched
     cross join context
-    left join users on matched.user_id = users.user_id
-    left join suppressions on matched.user_id = suppressions.user_id
     left join last_exclusive_send on matched.user_id = last_exclusive_send.user_id
 )
 

@@ -22,9 +22,10 @@ recommendations as (
 ),
 
 allowed as (
+    -- targets holds marketable users only (consent, not suppressed)
     select *
     from targets
-    where has_marketing_consent and not is_suppressed and not is_capped
+    where not is_capped
 ),
 
 assigned as (
@@ -41,7 +42,7 @@ assigned as (
 final as (
     select
         assigned.campaign,
-        sha256({{ learnmart_quote(learnmart_salt()) }} || assigned.user_id) as user_key,
+        assigned.user_key,
         assigned.rfm_segment,
         assigned.lifecycle_stage,
         assigned.purchase_propensity,

@@ -81,37 +81,28 @@ checkins as (
     group by streaks.user_id
 ),
 
-tastes as (
+top_category as (
+    select user_id, category as top_category
+    from {{ ref('int_user_category_affinity') }}
+    where category_rank = 1
+),
+
+format_affinity as (
     select
         interactions.user_id,
-        courses.category,
         courses.format,
         sum(interactions.affinity) as affinity
     from interactions
     inner join courses on interactions.course_key = courses.course_key
-    where interactions.affinity > 0
-    group by interactions.user_id, courses.category, courses.format
-),
-
-top_category as (
-    select
-        user_id,
-        arg_max(category, category_affinity) as top_category
-    from (
-        select user_id, category, sum(affinity) as category_affinity
-        from tastes where category is not null group by all
-    )
-    group by user_id
+    where interactions.affinity > 0 and courses.format is not null
+    group by all
 ),
 
 top_format as (
     select
         user_id,
-        arg_max(format, format_affinity) as preferred_format
-    from (
-        select user_id, format, sum(affinity) as format_affinity
-        from tastes where format is not null group by all
-    )
+        arg_max(format, affinity) as preferred_format
+    from format_affinity
     group by user_id
 ),
 

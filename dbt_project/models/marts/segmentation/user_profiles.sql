@@ -14,14 +14,6 @@ segments as (
     select * from {{ ref('user_segments') }}
 ),
 
-interactions as (
-    select * from {{ ref('int_interactions_weighted') }}
-),
-
-courses as (
-    select * from {{ ref('int_courses_keyed') }}
-),
-
 orders as (
     select * from {{ ref('int_orders_refunded') }}
 ),
@@ -30,24 +22,9 @@ playbooks as (
     select * from {{ ref('campaign_playbooks') }}
 ),
 
-category_affinity as (
-    select
-        interactions.user_id,
-        courses.category,
-        sum(interactions.affinity) as affinity
-    from interactions
-    inner join courses on interactions.course_key = courses.course_key
-    where interactions.affinity > 0 and courses.category is not null
-    group by all
-),
-
 category_ranked as (
-    select
-        user_id,
-        category,
-        affinity / sum(affinity) over (partition by user_id) as share,
-        row_number() over (partition by user_id order by affinity desc, category) as category_rank
-    from category_affinity
+    select * from {{ ref('int_user_category_affinity') }}
+    where category_rank <= 3
 ),
 
 top_categories as (
@@ -60,7 +37,6 @@ top_categories as (
         max(category) filter (where category_rank = 3) as top_category_3,
         max(share) filter (where category_rank = 3) as top_category_3_share
     from category_ranked
-    where category_rank <= 3
     group by user_id
 ),
 
@@ -82,14 +58,8 @@ next_actions as (
     from segments
     left join top_categories on segments.user_id = top_categories.user_id
     inner join playbooks
-        on (playbooks.target_segments = '*'
-            or list_contains(string_split(playbooks.target_segments, '|'), segments.rfm_segment))
-        and (playbooks.target_stages = '*'
-            or list_contains(string_split(playbooks.target_stages, '|'), segments.lifecycle_stage))
-        and coalesce(segments.purchase_propensity, 0)
-            between playbooks.min_propensity and playbooks.max_propensity
-        and (playbooks.target_categories = '*'
-            or list_contains(string_split(playbooks.target_categories, '|'), top_categories.top_category_1))
+        on {{ playbook_matches('playbooks', 'segments.rfm_segment', 'segments.lifecycle_stage',
+                               'segments.purchase_propensity', 'top_categories.top_category_1') }}
     group by segments.user_id
 ),
 
