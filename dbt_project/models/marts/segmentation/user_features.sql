@@ -106,18 +106,26 @@ top_format as (
     group by user_id
 ),
 
-price_bands as (
-    -- modal band of the courses a user bought; of the courses they engaged with otherwise
+band_counts as (
     select
         interactions.user_id,
-        coalesce(
-            mode(courses.price_band) filter (where interactions.has_purchased),
-            mode(courses.price_band)
-        ) as price_band
+        courses.price_band,
+        count(*) filter (where interactions.has_purchased) as bought,
+        count(*) as engaged
     from interactions
     inner join courses on interactions.course_key = courses.course_key
     where courses.price_band is not null
-    group by interactions.user_id
+    group by all
+),
+
+price_bands as (
+    -- the band of most courses bought; of most courses engaged with when none were bought.
+    -- Ties go to the band name, so the answer never depends on row order (mode() would).
+    select
+        user_id,
+        first(price_band order by bought desc, engaged desc, price_band) as price_band
+    from band_counts
+    group by user_id
 ),
 
 final as (
