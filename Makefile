@@ -32,7 +32,8 @@ test-all: install
 	LEARNMART_FAULT_RUNS=20 LEARNMART_FUZZ_EXAMPLES=50 $(BIN)/python -m pytest -q --runslow
 
 lint: install
-	$(BIN)/ruff check cli udfs datagen learnmart tests bench
+	$(BIN)/ruff check cli udfs datagen learnmart tests bench dbt_project/models
+	$(BIN)/ruff format --check cli udfs datagen learnmart tests bench dbt_project/models
 
 bench: install
 	$(BIN)/python -m bench

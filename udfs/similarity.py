@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+from learnmart.udfs.recommend import blend
 
 
 def _lists_to_matrix(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -88,9 +89,8 @@ def blend_score(
 ) -> pa.Array:
     """DuckDB UDF ``blend_score(cf, content, popularity, w_cf, w_content, w_pop) -> double``.
 
-    Weighted sum of the three signals after squashing the unbounded collaborative score
-    with ``x / (1 + x)``, so one heavy user cannot swamp content and popularity.
-    NULL signals count as 0.
+    The SQL face of :func:`learnmart.udfs.recommend.blend` (the formula user_recommendations
+    ranks by), for models that blend their own signals. NULL signals count as 0.
     """
 
     def arr(x):
@@ -98,6 +98,5 @@ def blend_score(
             x = x.combine_chunks()
         return np.nan_to_num(x.to_numpy(zero_copy_only=False).astype(np.float64), nan=0.0)
 
-    cf_v = np.maximum(arr(cf), 0.0)
-    score = arr(w_cf) * (cf_v / (1.0 + cf_v)) + arr(w_content) * arr(content) + arr(w_pop) * arr(popularity)
+    score = blend(arr(cf), arr(content), arr(popularity), arr(w_cf), arr(w_content), arr(w_pop))
     return pa.array(score, type=pa.float64())

@@ -9,6 +9,11 @@ select
     cast({{ var('ease_max_courses') }} as integer) as ease_max_courses,
     cast({{ var('rec_neighbors') }} as integer) as rec_neighbors,
     cast({{ learnmart_quote(var('rec_similarity')) }} as varchar) as rec_similarity,
+    cast({{ var('rec_k') }} as integer) as rec_k,
+    cast({{ var('rec_weight_cf') }} as double) as rec_weight_cf,
+    cast({{ var('rec_weight_content') }} as double) as rec_weight_content,
+    cast({{ var('rec_weight_popularity') }} as double) as rec_weight_popularity,
+    cast({{ var('rec_max_courses') }} as integer) as rec_max_courses,
     cast({{ var('half_life_days') }} as double) as half_life_days,
     cast({{ learnmart_quote(var('data_dir')) }} as varchar) as data_dir,
     -- false: PII hashes and audience keys use the development salt; exports refuse to run

@@ -26,10 +26,10 @@ def model(dbt, session):
     n = len(keys)
     if n == 0 or n > cap:
         return pa.table({"course_key": [], "other_course_key": [], "weight": []}, schema=schema)
-    index = {int(k): i for i, k in enumerate(keys)}
     pairs = dbt.ref("int_course_pairs_counted").fetchnumpy()
-    rows = np.array([index[int(k)] for k in pairs["course_key"]], dtype=np.int64)
-    cols = np.array([index[int(k)] for k in pairs["other_course_key"]], dtype=np.int64)
+    # keys are sorted and every pair's courses have users: positions by binary search
+    rows = np.searchsorted(keys, np.asarray(pairs["course_key"], dtype=np.int64))
+    cols = np.searchsorted(keys, np.asarray(pairs["other_course_key"], dtype=np.int64))
     gram = np.zeros((n, n))
     gram[rows, cols] = np.asarray(pairs["co_users"], dtype=np.float64)
     gram[np.arange(n), np.arange(n)] = np.asarray(pop["users"], dtype=np.float64) + l2

@@ -55,8 +55,9 @@ final as (
         max(weighted.event_ts) as last_event_at,
         bool_or(weighted.event_type in ('purchase', 'refund', 'complete', 'rating')) as is_taken,
         bool_or(weighted.event_type = 'purchase') as has_purchased,
-        -- the strongest thing the user did with the course, for "because you ..." reasons
-        arg_max(weighted.event_type, weighted.weight) as strongest_event_type
+        -- the strongest thing the user did with the course, for "because you ..." reasons;
+        -- equal weights (a 5-star rating and a purchase) go to the later name, not row order
+        arg_max(weighted.event_type, (weighted.weight, weighted.event_type)) as strongest_event_type
     from weighted
     inner join users on weighted.user_id = users.user_id
     inner join courses on weighted.course_id = courses.course_id

@@ -33,7 +33,7 @@ assigned as (
     from allowed
     where stackable
         or campaign = (
-            select arg_min(other.campaign, other.priority)
+            select arg_min(other.campaign, (other.priority, other.campaign))
             from allowed as other
             where other.user_id = allowed.user_id and not other.stackable
         )

@@ -57,7 +57,9 @@ final as (
         course_id,
         other_course_id,
         cast(content_cosine as double) as content_cosine,
-        cast(neighbor_rank as integer) as neighbor_rank
+        cast(neighbor_rank as integer) as neighbor_rank,
+        course_key,
+        other_course_key
     from ranked
     where neighbor_rank <= {{ var('content_neighbors', 20) }}
 )

@@ -36,7 +36,7 @@ event_counts as (
         count(*) filter (where event_type = 'purchase' and course_id is not null) as course_purchases,
         count(*) filter (where event_type = 'rating') as ratings,
         avg(rating) filter (where event_type = 'rating') as avg_rating,
-        arg_max(channel, event_ts) filter (where channel is not null) as last_active_channel
+        arg_max(channel, (event_ts, channel)) filter (where channel is not null) as last_active_channel
     from events
     group by user_id
 ),
@@ -101,7 +101,7 @@ format_affinity as (
 top_format as (
     select
         user_id,
-        arg_max(format, affinity) as preferred_format
+        arg_max(format, (affinity, format)) as preferred_format
     from format_affinity
     group by user_id
 ),

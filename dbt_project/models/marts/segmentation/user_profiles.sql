@@ -43,8 +43,8 @@ top_categories as (
 last_orders as (
     select
         user_id,
-        arg_max(course_id, ordered_at) as last_purchase_course_id,
-        arg_max(amount, ordered_at) as last_purchase_amount
+        arg_max(course_id, (ordered_at, course_id)) as last_purchase_course_id,
+        arg_max(amount, (ordered_at, course_id)) as last_purchase_amount
     from orders
     where not is_fully_refunded
     group by user_id
@@ -53,8 +53,8 @@ last_orders as (
 next_actions as (
     select
         segments.user_id,
-        arg_min(playbooks.campaign, playbooks.priority) as next_campaign,
-        arg_min(playbooks.next_action, playbooks.priority) as next_action
+        arg_min(playbooks.campaign, (playbooks.priority, playbooks.campaign)) as next_campaign,
+        arg_min(playbooks.next_action, (playbooks.priority, playbooks.campaign)) as next_action
     from segments
     left join top_categories on segments.user_id = top_categories.user_id
     inner join playbooks

@@ -1,0 +1,196 @@
+"""Top-k course recommendations for every user, scored in dense numpy blocks.
+
+The scoring that ``user_recommendations`` publishes, as one vectorized pass over user
+batches instead of a join that expands every history course into its neighbours (at
+200k users that join is ~80M rows; here it is a ``(batch x courses) @ (courses x courses)``
+matrix product per batch). For user u and course j, with w(u, i) the user's normalised
+affinity over their strongest history courses i (``int_recommendation_history``):
+
+    cf(u, j)      = sum_i w(u, i) * sim(i, j)              (SAR; sim = int_course_neighbors)
+    content(u, j) = sum_i w(u, i) * content_cosine(i, j)   (course_similarity)
+    score(u, j)   = blend(cf, content, popularity(j))      (the blend_score UDF's formula)
+
+Every available course the user has not taken is a candidate. Ties break by the fill
+rank (the user's segment favourites, then overall popularity), then by course key, so
+the output is deterministic. The reason of a recommendation is the history course with
+the largest term in the sum (ties: the lowest course key).
+
+Memory is bounded by the batch (about ``2**20`` cells per matrix) plus the two dense
+``courses x courses`` similarity matrices, which is why the catalog is capped
+(``max_courses``): 5,000 courses is 200 MB per matrix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+BATCH_CELLS = 2**20
+OUTPUT_DTYPES = {
+    "user": np.int64,
+    "rank": np.int64,
+    "course": np.int64,
+    "score": np.float64,
+    "cf_score": np.float64,
+    "content_score": np.float64,
+    "popularity_score": np.float64,
+    "cf_source": np.int64,
+    "content_source": np.int64,
+    "segment_fill": bool,
+}
+
+
+def blend(
+    cf: np.ndarray, content: np.ndarray, popularity: np.ndarray, w_cf: float, w_content: float, w_pop: float
+) -> np.ndarray:
+    """score = w_cf * cf / (1 + cf) + w_content * content + w_pop * popularity (cf clipped at 0).
+
+    The collaborative score is unbounded, so it is squashed before blending: one heavy user
+    cannot swamp content and popularity. NaN counts as 0.
+    """
+    cf = np.maximum(np.nan_to_num(cf, nan=0.0), 0.0)
+    return (
+        w_cf * (cf / (1.0 + cf))
+        + w_content * np.nan_to_num(content, nan=0.0)
+        + w_pop * np.nan_to_num(popularity, nan=0.0)
+    )
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Per-course inputs, indexed 0..n-1 (the caller maps course keys to positions)."""
+
+    course_keys: np.ndarray  # int64, ascending (ties break by key)
+    available: np.ndarray  # bool: published at as-of
+    popularity: np.ndarray  # float64 in 0..1 (0 for courses nobody engaged with)
+    cf_similarity: np.ndarray  # float64 n x n, 0 where there is no neighbour
+    content_similarity: np.ndarray  # float64 n x n
+    fill_rank: np.ndarray  # float64 (segments + 1) x n; the last row is "no segment"
+    fill_from_segment: np.ndarray  # bool, same shape: the rank came from the segment
+
+
+def dense_similarity(n: int, src: np.ndarray, dst: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """An n x n matrix from (src, dst, value) triples of course positions; 0 elsewhere."""
+    matrix = np.zeros((n, n))
+    matrix[np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)] = np.asarray(value, dtype=np.float64)
+    return matrix
+
+
+def fill_ranks(
+    n: int, segments: int, segment: np.ndarray, course: np.ndarray, rank: np.ndarray, overall: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fill rank per (segment, course): the segment's own rank, else the overall one, else inf.
+
+    ``segment``/``course``/``rank``: the segment favourites (segment position, course
+    position, rank); ``overall``: per course, the overall fill rank (inf when none).
+    Returns the ``(segments + 1) x n`` rank matrix and whether each rank came from the
+    segment. The last row ("no segment") holds the overall ranks only.
+    """
+    ranks = np.tile(np.asarray(overall, dtype=np.float64), (segments + 1, 1))
+    from_segment = np.zeros((segments + 1, n), dtype=bool)
+    seg_rank = np.full((segments + 1, n), np.inf)
+    seg_rank[np.asarray(segment, dtype=np.int64), np.asarray(course, dtype=np.int64)] = rank
+    better = seg_rank < ranks
+    ranks[better] = seg_rank[better]
+    from_segment[better] = True
+    return ranks, from_segment
+
+
+def top_k(
+    catalog: Catalog,
+    user_segment: np.ndarray,
+    history_user: np.ndarray,
+    history_course: np.ndarray,
+    history_weight: np.ndarray,
+    taken_user: np.ndarray,
+    taken_course: np.ndarray,
+    *,
+    k: int,
+    w_cf: float,
+    w_content: float,
+    w_pop: float,
+) -> dict[str, np.ndarray]:
+    """The top k courses of every user, best first.
+
+    Users are positions 0..U-1 (``user_segment[u]`` is the user's segment position, -1
+    when none); history and taken rows are (user position, course position) pairs, the
+    history carrying the normalised affinity weight. Returns parallel arrays, sorted by
+    user then rank: ``user``, ``rank`` (1-based), ``course``, ``score``, ``cf_score``,
+    ``content_score``, ``popularity_score``, ``cf_source`` and ``content_source`` (course
+    positions, -1 when that signal is 0) and ``segment_fill``.
+    """
+    n = len(catalog.course_keys)
+    users = len(user_segment)
+    batch = max(1, BATCH_CELLS // max(n, 1))
+    segment_row = np.where(np.asarray(user_segment) < 0, catalog.fill_rank.shape[0] - 1, user_segment)
+    h_order = np.argsort(history_user, kind="stable")
+    h_user, h_course, h_weight = history_user[h_order], history_course[h_order], history_weight[h_order]
+    t_order = np.argsort(taken_user, kind="stable")
+    t_user, t_course = taken_user[t_order], taken_course[t_order]
+    blocked = ~np.asarray(catalog.available, dtype=bool)
+    parts: list[dict[str, np.ndarray]] = []
+    for lo in range(0, users if n else 0, batch):
+        hi = min(users, lo + batch)
+        h_lo, h_hi = np.searchsorted(h_user, [lo, hi])
+        weights = np.zeros((hi - lo, n))
+        weights[h_user[h_lo:h_hi] - lo, h_course[h_lo:h_hi]] = h_weight[h_lo:h_hi]
+        cf = weights @ catalog.cf_similarity
+        content = weights @ catalog.content_similarity
+        score = blend(cf, content, catalog.popularity[None, :], w_cf, w_content, w_pop)
+        score[:, blocked] = -np.inf
+        t_lo, t_hi = np.searchsorted(t_user, [lo, hi])
+        score[t_user[t_lo:t_hi] - lo, t_course[t_lo:t_hi]] = -np.inf
+        fill = catalog.fill_rank[segment_row[lo:hi]]
+        row, col, rank = _ranked(score, fill, catalog.course_keys, k)
+        cf_top, content_top = cf[row, col], content[row, col]
+        parts.append(
+            {
+                "user": row + lo,
+                "rank": rank,
+                "course": col,
+                "score": score[row, col],
+                "cf_score": cf_top,
+                "content_score": content_top,
+                "popularity_score": catalog.popularity[col],
+                "cf_source": _strongest_source(weights, catalog.cf_similarity, row, col),
+                "content_source": _strongest_source(weights, catalog.content_similarity, row, col),
+                "segment_fill": catalog.fill_from_segment[segment_row[row + lo], col],
+            }
+        )
+    if not parts:
+        return {name: np.zeros(0, dtype=dtype) for name, dtype in OUTPUT_DTYPES.items()}
+    return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+
+
+def _ranked(
+    score: np.ndarray, fill: np.ndarray, course_keys: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, column, rank) of each row's k best finite scores: score desc, fill rank, key.
+
+    Everything tied with the k-th best score is sorted in full, so a tie at the cut is
+    broken by the rule and never by the partition's arbitrary order.
+    """
+    n = score.shape[1]
+    kk = min(k, n)
+    threshold = np.partition(score, n - kk, axis=1)[:, n - kk]
+    row, col = np.nonzero((score >= threshold[:, None]) & np.isfinite(score))
+    order = np.lexsort((course_keys[col], fill[row, col], -score[row, col], row))
+    row, col = row[order], col[order]
+    starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+    rank = np.arange(len(row)) - np.repeat(starts, np.diff(np.r_[starts, len(row)])) + 1
+    keep = rank <= k
+    return row[keep], col[keep], rank[keep]
+
+
+def _strongest_source(weights: np.ndarray, similarity: np.ndarray, row: np.ndarray, col: np.ndarray) -> np.ndarray:
+    """Per (row, col): the history course i with the largest weights[row, i] * sim[i, col]; -1 if none."""
+    out = np.full(len(row), -1, dtype=np.int64)
+    chunk = max(1, BATCH_CELLS // max(weights.shape[1], 1))
+    for lo in range(0, len(row), chunk):
+        r, c = row[lo : lo + chunk], col[lo : lo + chunk]
+        terms = weights[r] * similarity[:, c].T
+        best = np.argmax(terms, axis=1)
+        positive = terms[np.arange(len(r)), best] > 0
+        out[lo : lo + chunk] = np.where(positive, best, -1)
+    return out
