@@ -44,17 +44,13 @@ OUTPUT_DTYPES = {
 def blend(
     cf: np.ndarray, content: np.ndarray, popularity: np.ndarray, w_cf: float, w_content: float, w_pop: float
 ) -> np.ndarray:
-    """score = w_cf * cf / (1 + cf) + w_content * content + w_pop * popularity (cf clipped at 0).
+    """score = w_cf * cf / (1 + cf) + w_content * content + w_pop * popularity, cf clipped at 0.
 
     The collaborative score is unbounded, so it is squashed before blending: one heavy user
-    cannot swamp content and popularity. NaN counts as 0.
+    cannot swamp content and popularity. Inputs must be finite (the UDF maps NULL to 0).
     """
-    cf = np.maximum(np.nan_to_num(cf, nan=0.0), 0.0)
-    return (
-        w_cf * (cf / (1.0 + cf))
-        + w_content * np.nan_to_num(content, nan=0.0)
-        + w_pop * np.nan_to_num(popularity, nan=0.0)
-    )
+    cf = np.maximum(cf, 0.0)
+    return w_cf * (cf / (1.0 + cf)) + w_content * content + w_pop * popularity
 
 
 @dataclass(frozen=True)
@@ -124,7 +120,7 @@ def top_k(
     users = len(user_segment)
     batch = max(1, BATCH_CELLS // max(n, 1))
     segment_row = np.where(np.asarray(user_segment) < 0, catalog.fill_rank.shape[0] - 1, user_segment)
-    h_order = np.argsort(history_user, kind="stable")
+    h_order = np.lexsort((history_course, history_user))
     h_user, h_course, h_weight = history_user[h_order], history_course[h_order], history_weight[h_order]
     t_order = np.argsort(taken_user, kind="stable")
     t_user, t_course = taken_user[t_order], taken_course[t_order]
@@ -144,6 +140,14 @@ def top_k(
         fill = catalog.fill_rank[segment_row[lo:hi]]
         row, col, rank = _ranked(score, fill, catalog.course_keys, k)
         cf_top, content_top = cf[row, col], content[row, col]
+        cf_source, content_source = _strongest_sources(
+            h_user[h_lo:h_hi] - lo,
+            h_course[h_lo:h_hi],
+            h_weight[h_lo:h_hi],
+            (catalog.cf_similarity, catalog.content_similarity),
+            row,
+            col,
+        )
         parts.append(
             {
                 "user": row + lo,
@@ -153,8 +157,8 @@ def top_k(
                 "cf_score": cf_top,
                 "content_score": content_top,
                 "popularity_score": catalog.popularity[col],
-                "cf_source": _strongest_source(weights, catalog.cf_similarity, row, col),
-                "content_source": _strongest_source(weights, catalog.content_similarity, row, col),
+                "cf_source": cf_source,
+                "content_source": content_source,
                 "segment_fill": catalog.fill_from_segment[segment_row[row + lo], col],
             }
         )
@@ -183,14 +187,36 @@ def _ranked(
     return row[keep], col[keep], rank[keep]
 
 
-def _strongest_source(weights: np.ndarray, similarity: np.ndarray, row: np.ndarray, col: np.ndarray) -> np.ndarray:
-    """Per (row, col): the history course i with the largest weights[row, i] * sim[i, col]; -1 if none."""
-    out = np.full(len(row), -1, dtype=np.int64)
-    chunk = max(1, BATCH_CELLS // max(weights.shape[1], 1))
-    for lo in range(0, len(row), chunk):
-        r, c = row[lo : lo + chunk], col[lo : lo + chunk]
-        terms = weights[r] * similarity[:, c].T
-        best = np.argmax(terms, axis=1)
-        positive = terms[np.arange(len(r)), best] > 0
-        out[lo : lo + chunk] = np.where(positive, best, -1)
+def _strongest_sources(
+    h_user: np.ndarray,
+    h_course: np.ndarray,
+    h_weight: np.ndarray,
+    similarities: tuple[np.ndarray, ...],
+    row: np.ndarray,
+    col: np.ndarray,
+) -> list[np.ndarray]:
+    """Per (row, col) pick and per similarity: the history course i of the row's user with the
+    largest h_weight * sim[i, col] (ties: the lowest course position); -1 when no term is > 0.
+
+    Works on the history lists (a user has a handful of courses), not on dense rows: the
+    picks are expanded over their user's history entries and reduced per pick.
+    ``h_user`` (batch-local user positions) must be sorted, courses ascending within a user.
+    """
+    starts = np.searchsorted(h_user, row, side="left")
+    lens = np.searchsorted(h_user, row, side="right") - starts
+    pick = np.repeat(np.arange(len(row)), lens)
+    entry = np.repeat(starts, lens) + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
+    has = lens > 0
+    seg_starts = (np.cumsum(lens) - lens)[has]
+    out = []
+    for sim in similarities:
+        best = np.full(len(row), -1, dtype=np.int64)
+        if len(entry):
+            terms = h_weight[entry] * sim[h_course[entry], col[pick]]
+            top = np.maximum.reduceat(terms, seg_starts)
+            is_top = terms == np.repeat(top, lens[has])
+            first_pick, first = np.unique(pick[is_top], return_index=True)
+            chosen = h_course[entry[np.flatnonzero(is_top)[first]]]
+            best[first_pick] = np.where(top[np.searchsorted(np.flatnonzero(has), first_pick)] > 0, chosen, -1)
+        out.append(best)
     return out
