@@ -4,25 +4,38 @@ Publishing is a rename over the target path: readers that have the old file open
 reading it (the old inode lives until they close it), new readers see the new file, and
 nobody ever sees a half-built one. A failed or killed build leaves the published file
 untouched; its leftovers are cleaned up by the next build.
+
+Builds are incremental when they can be: if the published file was built from the same
+data folder, as-of, vars and project (its build fingerprint matches), the new file starts
+with the published incremental tables (staged events, accumulated interactions), which then
+read only the raw files no earlier build loaded; every other model is rebuilt. Anything
+else, or --full-refresh, builds from an empty file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import fcntl
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from learnmart import __version__
 from learnmart.paths import project_dir
 
 # The raw entities of the contract (dbt macro raw_contract has their columns).
 RAW_ENTITIES = ("events", "courses", "users", "campaign_sends", "suppressions")
+# The incremental models (schema, name): an incremental build carries these tables over from
+# the published file into a new one; everything else is rebuilt. A test keeps this in step
+# with the models configured materialized='incremental'.
+INCREMENTAL_TABLES = (("staging", "base_raw__events"), ("intermediate", "int_interactions_accumulated"))
 
 
 class BuildError(Exception):
@@ -39,6 +52,64 @@ class BuildResult:
     seconds: float
     models: int
     tests: int
+    incremental: bool = False
+    # seconds per dbt node (model, seed, test) from dbt's run_results.json
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def build_fingerprint(data: Path, as_of: str | None, extra_vars: dict | None) -> str:
+    """What an incremental build must share with the published file: the data folder, as-of,
+    vars, learnmart's version and every project file (models, macros, seeds, dbt_project.yml)."""
+    digest = hashlib.sha256()
+    settings = {"data": str(data), "as_of": as_of, "vars": extra_vars or {}, "version": __version__}
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    project = project_dir()
+    files = [project / "dbt_project.yml"]
+    for folder in (project / "models", project / "macros", project.parent / "seeds"):
+        files.extend(sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts))
+    for path in files:
+        digest.update(str(path.relative_to(project.parent)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _carry_over_incremental_tables(published: Path, new: Path) -> bool:
+    """A new file holding only the published file's incremental tables (their state).
+
+    False (and no new file) when the published file lacks one of them: build from scratch.
+    """
+    import duckdb
+
+    try:
+        with duckdb.connect(str(new), config={"storage_compatibility_version": "v1.4.0"}) as con:
+            con.execute(f"attach '{str(published).replace(chr(39), chr(39) * 2)}' as published (read_only)")
+            for schema, table in INCREMENTAL_TABLES:
+                con.execute(f"create schema if not exists {schema}")
+                con.execute(f"create table {schema}.{table} as select * from published.{schema}.{table}")
+            con.execute("detach published")
+    except duckdb.Error as exc:
+        new.unlink(missing_ok=True)
+        Path(f"{new}.wal").unlink(missing_ok=True)
+        if "No space left on device" in str(exc):
+            raise OSError(errno.ENOSPC, str(exc).splitlines()[0]) from None
+        if isinstance(exc, duckdb.CatalogException):
+            return False  # the published file predates one of the incremental models
+        raise
+    return True
+
+
+def _published_fingerprint(db: Path) -> str | None:
+    """The fingerprint the published file was built with (None: no file, or not readable)."""
+    if not db.exists():
+        return None
+    import duckdb
+
+    try:
+        with duckdb.connect(str(db), read_only=True) as con:
+            row = con.execute("select build_fingerprint from intermediate.int_build_context").fetchone()
+    except duckdb.Error:
+        return None
+    return row[0] if row else None
 
 
 def find_raw_files(data: Path, entity: str) -> list[Path]:
@@ -119,6 +190,16 @@ def _failures(run_results: Path) -> list[str]:
     return lines
 
 
+def _log_error(log_text: str) -> list[str]:
+    """The error dbt.log ends with (e.g. a parsing error and its first detail line), if any."""
+    lines = [ln.strip() for ln in log_text.splitlines() if ln.strip() and "[debug]" not in ln]
+    marks = [i for i, ln in enumerate(lines) if "Error" in ln]
+    if not marks:
+        return []
+    i = marks[-1]
+    return [" ".join(lines[i : i + 2]).split("[error] [MainThread]: ")[-1]]
+
+
 def _essential_line(message: str) -> str:
     """The line of a dbt error message that says what went wrong, not where."""
     lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
@@ -139,8 +220,13 @@ def run_build(
     threads: int | None = None,
     memory_limit: str | None = None,
     temp_dir: Path | None = None,
+    full_refresh: bool = False,
 ) -> BuildResult:
-    """Build the warehouse from ``data`` into ``db``; raises BuildError / BuildEnvironmentError."""
+    """Build the warehouse from ``data`` into ``db``; raises BuildError / BuildEnvironmentError.
+
+    Incremental (starting from a copy of the published file) when the published file has
+    this build's fingerprint and ``full_refresh`` is not set; see the module docstring.
+    """
     data = data.resolve()
     db = db.resolve()
     if not data.is_dir():
@@ -169,13 +255,27 @@ def run_build(
         work = db.parent / f".{db.name}.building-{os.getpid()}"
         work.mkdir()
         tmp_db = work / "warehouse.duckdb"
-        if select and db.exists():
-            # a partial build updates a copy of the published file, never the file itself
-            shutil.copyfile(db, tmp_db)
         started = dt.datetime.now(dt.UTC)
+        fingerprint = build_fingerprint(data, as_of_utc, extra_vars)
+        incremental = not full_refresh and not select and _published_fingerprint(db) == fingerprint
+        if select or incremental:
+            # a partial or incremental build updates a copy, never the published file itself
+            try:
+                if select:
+                    shutil.copyfile(db, tmp_db)
+                else:
+                    incremental = _carry_over_incremental_tables(db, tmp_db)
+            except OSError as exc:
+                shutil.rmtree(work, ignore_errors=True)
+                if exc.errno == errno.ENOSPC:
+                    raise BuildEnvironmentError(
+                        f"the disk holding {db.parent} is full; {db} was left as it was. Free space and build again"
+                    ) from None
+                raise
         variables = {
             "data_dir": str(data),
             "built_at": started.replace(tzinfo=None).isoformat(sep=" "),
+            "build_fingerprint": fingerprint,
             **({"as_of": as_of_utc} if as_of_utc else {}),
             **(extra_vars or {}),
         }
@@ -191,6 +291,8 @@ def run_build(
         if temp_dir:
             env["LEARNMART_TEMP_DIR"] = str(temp_dir.resolve())
         cmd = _dbt_command(["build"], work, variables)
+        if full_refresh:
+            cmd += ["--full-refresh"]
         if select:
             # tests run only when every model they read was (re)built in this selection
             cmd += ["--select", select, "--indirect-selection", "cautious"]
@@ -207,8 +309,7 @@ def run_build(
             if not failures:
                 log = work / "logs" / "dbt.log"
                 text = log.read_text(errors="replace") if log.exists() else ""
-                tail = [ln.strip() for ln in text.splitlines() if "rror" in ln][-3:]
-                failures = tail or [f"dbt exited with code {proc.returncode}"]
+                failures = _log_error(text) or [f"dbt exited with code {proc.returncode}"]
             detail = "; ".join(failures)
             unreadable = [f for f in failures if f.startswith("model.learnmart.base_raw__")]
             if unreadable and "No space left" not in detail:
@@ -217,7 +318,7 @@ def run_build(
                 message = unreadable[0].split(" - ", 1)[-1]
                 shutil.rmtree(work, ignore_errors=True)
                 hint = ""
-                if "raw contract" not in message:
+                if "raw contract" not in message and "full-refresh" not in message:
                     hint = " (fix or re-export the file: CSV files must be UTF-8 with a header row)"
                 raise BuildEnvironmentError(f"cannot read the {entity} file(s) in {data}: {message}{hint}")
             if "No space left on device" in detail or _disk_full(db.parent):
@@ -248,7 +349,8 @@ def run_build(
             os.close(dir_fd)
         shutil.rmtree(work, ignore_errors=True)
         seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
-        return BuildResult(db=db, seconds=seconds, models=models, tests=tests)
+        timings = {r["unique_id"]: float(r.get("execution_time") or 0.0) for r in results}
+        return BuildResult(db=db, seconds=seconds, models=models, tests=tests, incremental=incremental, timings=timings)
     finally:
         fcntl.flock(lock, fcntl.LOCK_UN)
         lock.close()

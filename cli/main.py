@@ -101,8 +101,18 @@ def build(
         Path | None, typer.Option("--temp-dir", help="Where DuckDB spills when over the limit.")
     ] = None,
     threads: Annotated[int | None, typer.Option("--threads", min=1, help="dbt threads [default: 2].")] = None,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--full-refresh", help="Re-read every raw file instead of only the new ones [default: incremental]."
+        ),
+    ] = False,
 ) -> None:
-    """Build the warehouse: dbt build into a new file, published only if every test passes."""
+    """Build the warehouse: dbt build into a new file, published only if every test passes.
+
+    When the published file came from the same data folder, as-of and project, only raw
+    files added since are read (incremental); --full-refresh rebuilds from every file.
+    """
     db_path = _build_or_exit(
         data,
         _db(db),
@@ -112,6 +122,7 @@ def build(
         memory_limit=memory_limit,
         temp_dir=temp_dir,
         threads=threads,
+        full_refresh=full_refresh,
     )
     _print_summary(db_path)
 
@@ -126,7 +137,8 @@ def _build_or_exit(data: Path, target: Path, **options) -> Path:
         raise fail(str(exc), EXIT_ENV) from None
     except BuildError as exc:
         raise fail(f"build failed, {target} left as it was: {exc}", EXIT_NOT_FOUND) from None
-    message(f"built {result.db} in {result.seconds:.1f}s ({result.models} models, {result.tests} tests passed)")
+    kind = "incrementally " if result.incremental else ""
+    message(f"built {result.db} {kind}in {result.seconds:.1f}s ({result.models} models, {result.tests} tests passed)")
     return result.db
 
 

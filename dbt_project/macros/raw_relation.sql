@@ -68,10 +68,16 @@
     in: typing and validation happen in the staging model, where a bad value becomes a
     rejected row with a reason instead of a failed build. Columns the files leave out are
     NULL; a required column that is missing stops the build with the file named.
+    `skip_files`: files already loaded by an earlier build (incremental staging).
 -#}
-{% macro raw_relation(entity) %}
+{% macro raw_relation(entity, skip_files=[]) %}
     {%- set contract = raw_contract()[entity] -%}
-    {%- set files = raw_files(entity) -%}
+    {%- set found = raw_files(entity) -%}
+    {%- set any_found = (found['parquet'] + found['csv']) | length > 0 -%}
+    {%- set files = {
+        'parquet': found['parquet'] | reject('in', skip_files) | list,
+        'csv': found['csv'] | reject('in', skip_files) | list,
+    } -%}
     {%- set scans = [] -%}
     {%- if files['parquet'] -%}
         {%- do scans.append("read_parquet(" ~ learnmart_file_list(files['parquet'])
@@ -83,7 +89,7 @@
             ~ ", filename = '_source_file', encoding = 'utf-8')") -%}
     {%- endif -%}
     {%- if not execute or not scans -%}
-        {%- if execute and entity in ['events'] -%}
+        {%- if execute and entity in ['events'] and not any_found -%}
             {{ exceptions.raise_compiler_error(
                 "no " ~ entity ~ " file in data_dir '" ~ var('data_dir') ~ "': expected "
                 ~ entity ~ ".parquet, " ~ entity ~ ".csv or a folder " ~ entity ~ "/ of them") }}

@@ -29,7 +29,9 @@ final as (
         {{ built_at() }} as built_at,
         first_event_at,
         last_event_at,
-        cast({{ learnmart_quote(var('eval_split', none) or 'none') }} as varchar) as eval_split
+        cast({{ learnmart_quote(var('eval_split', none) or 'none') }} as varchar) as eval_split,
+        -- what an incremental build must share with this one (learnmart.cli.build.build_fingerprint)
+        cast({{ learnmart_quote(var('build_fingerprint', '')) }} as varchar) as build_fingerprint
     from bounds
 )
 

@@ -3,7 +3,10 @@
     explicit --as-of are valid (they stay in stg_raw__events) but outside this window.
     Under var('eval_split') = 'user_random', events of held-out (user, course) pairs are
     left out too: the models train without them and the evaluation scores against them.
+    A view: its readers scan the staged events with the window filter pushed down.
 -#}
+{{ config(materialized='view') }}
+
 with
 
 events as (

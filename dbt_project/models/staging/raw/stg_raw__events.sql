@@ -1,3 +1,9 @@
+{#-
+    The valid raw events, typed. A view over the incremental base_raw__events: it costs
+    nothing to build, and its readers push their filters into the base table.
+-#}
+{{ config(materialized='view') }}
+
 with
 
 validated as (
@@ -15,7 +21,8 @@ final as (
         currency,
         rating,
         channel,
-        _source_file as source_file
+        _source_file as source_file,
+        _loaded_at as loaded_at
     from validated
     where reject_reason is null
 )

@@ -1,12 +1,46 @@
 {#-
     Every raw event row read, typed, with the first contract rule it breaks (or NULL).
     stg_raw__events keeps the valid rows; rejected_events keeps the rest with the reason.
+
+    Incremental, by file: raw event files are append-only deliveries, so a build reads only
+    the files no earlier build loaded (a re-delivered file name is skipped) and appends
+    their rows. An event_id that an earlier file already delivered is a duplicate_event_id
+    here too, so re-delivering the same events under a new file name changes nothing
+    downstream. A row's verdict is made when its file is first read (e.g. unknown_course
+    against the catalog of that build); `learnmart build --full-refresh` re-reads every file.
 -#}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
+{%- set loaded = [] -%}
+{%- if is_incremental() and execute -%}
+    {%- for row in run_query('select distinct _source_file from ' ~ this) -%}
+        {%- do loaded.append(row[0]) -%}
+    {%- endfor -%}
+    {%- set present = raw_files('events') -%}
+    {%- for file in loaded if file not in present['parquet'] + present['csv'] -%}
+        {{ exceptions.raise_compiler_error(
+            "events file " ~ file ~ " was loaded by an earlier build and is no longer in data_dir: "
+            ~ "delivered files are append-only; run `learnmart build --full-refresh` to rebuild "
+            ~ "from the files present") }}
+    {%- endfor -%}
+{%- endif %}
+
 with
 
 source as (
-    select * from {{ raw_relation('events') }}
+    select * from {{ raw_relation('events', skip_files=loaded) }}
 ),
+
+{% if is_incremental() -%}
+previous as (
+    select coalesce(max(_source_row), 0) as last_source_row from {{ this }}
+),
+
+accepted_ids as (
+    select event_id from {{ this }}
+    where reject_reason is null and event_id is not null
+),
+{%- endif %}
 
 courses as (
     select course_id from {{ ref('stg_raw__courses') }}
@@ -19,7 +53,11 @@ catalog as (
 typed as (
     select
         _source_file,
+        {% if is_incremental() -%}
+        _source_row + previous.last_source_row as _source_row,
+        {%- else -%}
         _source_row,
+        {%- endif %}
         event_id,
         user_id,
         course_id,
@@ -33,6 +71,9 @@ typed as (
         try_cast(rating as double) as rating_value,
         lower(channel) as channel
     from source
+    {% if is_incremental() -%}
+    cross join previous
+    {%- endif %}
 ),
 
 checked as (
@@ -104,8 +145,14 @@ final as (
         channel,
         coalesce(
             contract_violation,
-            case when id_occurrence > 1 then 'duplicate_event_id' end
-        ) as reject_reason
+            case
+                when id_occurrence > 1 then 'duplicate_event_id'
+                {% if is_incremental() -%}
+                when event_id in (select event_id from accepted_ids) then 'duplicate_event_id'
+                {%- endif %}
+            end
+        ) as reject_reason,
+        {{ built_at() }} as _loaded_at
     from ranked
 )
 
