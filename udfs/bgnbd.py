@@ -82,20 +82,51 @@ def _nelder_mead(f, x0: np.ndarray, max_iter: int = 2000, tol: float = 1e-10):
     return simplex[best], values[best], it
 
 
-def fit(x: np.ndarray, t_x: np.ndarray, t: np.ndarray) -> BgNbdParams:
-    """Maximum-likelihood (r, alpha, a, b) for repeat counts x, recency t_x and age T."""
+def _objective(x: np.ndarray, t_x: np.ndarray, t: np.ndarray):
+    """-log-likelihood of log-parameters, summed over distinct (x, t_x, T) with their counts.
+
+    Equal to -log_likelihood(exp(params), x, t_x, t), but each log of (alpha + time) is taken
+    once per distinct time and each distinct customer history once, which is what makes a
+    fit over hundreds of thousands of customers take seconds.
+    """
+    triples, counts = np.unique(np.column_stack([x, t_x, t]), axis=0, return_counts=True)
+    ux = triples[:, 0].astype(np.int64)
+    times, index = np.unique(triples[:, 1:], return_inverse=True)
+    index = index.reshape(-1, 2)
+    tx_at, t_at = index[:, 0], index[:, 1]
+    m = int(ux.max()) + 1 if len(ux) else 1
+    repeat = ux > 0
+
+    def objective(log_params: np.ndarray) -> float:
+        r, alpha, a, b = np.exp(log_params)
+        log_times = np.log(alpha + times)
+        a1 = _log_rising(r, ux, m) + r * np.log(alpha)
+        a2 = _log_rising(b, ux, m) - _log_rising(a + b, ux, m)
+        a3 = -(r + ux) * log_times[t_at]
+        a4 = np.full(len(ux), -np.inf)
+        a4[repeat] = np.log(a) - np.log(b + ux[repeat] - 1) - (r + ux[repeat]) * log_times[tx_at[repeat]]
+        ll = float(np.dot(counts, a1 + a2 + np.logaddexp(a3, a4)))
+        return -ll if np.isfinite(ll) else 1e300
+
+    return objective
+
+
+def fit(x: np.ndarray, t_x: np.ndarray, t: np.ndarray, start: BgNbdParams | None = None) -> BgNbdParams:
+    """Maximum-likelihood (r, alpha, a, b) for repeat counts x, recency t_x and age T.
+
+    ``start``: a previous fit to start from (e.g. the same customers a month earlier).
+    """
     x = np.asarray(x, dtype=np.int64)
     t_x = np.asarray(t_x, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)
     if len(x) == 0:
         return BgNbdParams(1.0, 1.0, 1.0, 1.0, 0.0, 0)
-
-    def objective(log_params):
-        ll = log_likelihood(np.exp(log_params), x, t_x, t)
-        return -ll if np.isfinite(ll) else 1e300
-
-    start = np.log([1.0, max(float(np.mean(t)), 1.0), 1.0, 1.0])
-    best, value, it = _nelder_mead(objective, start)
+    objective = _objective(x, t_x, t)
+    if start is None:
+        first = np.log([1.0, max(float(np.mean(t)), 1.0), 1.0, 1.0])
+    else:
+        first = np.log([start.r, start.alpha, start.a, start.b])
+    best, value, it = _nelder_mead(objective, first)
     # restart once from the optimum: Nelder-Mead can stall on a flat ridge
     best, value, it2 = _nelder_mead(objective, best)
     r, alpha, a, b = np.exp(best)

@@ -2,9 +2,10 @@
 
 For each snapshot (fit, evaluate, current) the four BG/NBD parameters are fitted by
 maximum likelihood on every paying customer's (x, t_x, T) as of the snapshot - the
-calibration window is all history up to it - and give each customer P(alive) and
-P(purchase within the next N days). propensity_evaluation reports this as the BG/NBD
-baseline; int_propensity_features feeds it to learnmart's model as one input.
+calibration window is all history up to it, times in whole days (as lifetimes does with
+freq="D") - and give each customer P(alive) and P(purchase within the next N days).
+propensity_evaluation reports this as the BG/NBD baseline; int_propensity_features feeds
+it to learnmart's model as one input.
 """
 
 import numpy as np
@@ -26,27 +27,17 @@ def model(dbt, session):
         snapshot,
         user_id,
         paid_orders - 1 as x,
-        (epoch(last_order_at) - epoch(first_order_at)) / 604800.0 as t_x,
-        (epoch(snapshot_at) - epoch(first_order_at)) / 604800.0 as t
+        round((epoch(last_order_at) - epoch(first_order_at)) / 86400.0) / 7.0 as t_x,
+        round((epoch(snapshot_at) - epoch(first_order_at)) / 86400.0) / 7.0 as t
         """
         )
         .order("snapshot, user_id")
     )
     data = rel.fetchnumpy()
     snapshots = np.asarray(data["snapshot"], dtype=object)
-    out = {
-        k: []
-        for k in (
-            "snapshot",
-            "user_id",
-            "bgnbd_p_alive",
-            "bgnbd_p_purchase",
-            "bgnbd_r",
-            "bgnbd_alpha",
-            "bgnbd_a",
-            "bgnbd_b",
-        )
-    }
+    user_ids = np.asarray(data["user_id"], dtype=object)
+    parts = []
+    params = None
     for snap in ("fit", "evaluate", "current"):
         sel = snapshots == snap
         if not sel.any():
@@ -54,19 +45,21 @@ def model(dbt, session):
         x = np.asarray(data["x"], dtype=np.int64)[sel]
         t_x = np.asarray(data["t_x"], dtype=np.float64)[sel]
         t = np.asarray(data["t"], dtype=np.float64)[sel]
-        params = bgnbd.fit(x, t_x, t)
+        # each snapshot starts from the previous one's optimum: the same customers, a month on
+        params = bgnbd.fit(x, t_x, t, start=params)
         n = int(sel.sum())
-        out["snapshot"].extend([snap] * n)
-        out["user_id"].extend(np.asarray(data["user_id"], dtype=object)[sel].tolist())
-        out["bgnbd_p_alive"].extend(bgnbd.p_alive(params, x, t_x, t).tolist())
-        out["bgnbd_p_purchase"].extend(bgnbd.p_purchase_within(params, x, t_x, t, horizon_weeks).tolist())
-        for key, value in (
-            ("bgnbd_r", params.r),
-            ("bgnbd_alpha", params.alpha),
-            ("bgnbd_a", params.a),
-            ("bgnbd_b", params.b),
-        ):
-            out[key].extend([value] * n)
+        parts.append(
+            {
+                "snapshot": np.full(n, snap, dtype=object),
+                "user_id": user_ids[sel],
+                "bgnbd_p_alive": bgnbd.p_alive(params, x, t_x, t),
+                "bgnbd_p_purchase": bgnbd.p_purchase_within(params, x, t_x, t, horizon_weeks),
+                "bgnbd_r": np.full(n, params.r),
+                "bgnbd_alpha": np.full(n, params.alpha),
+                "bgnbd_a": np.full(n, params.a),
+                "bgnbd_b": np.full(n, params.b),
+            }
+        )
     schema = pa.schema(
         [
             ("snapshot", pa.string()),
@@ -79,4 +72,5 @@ def model(dbt, session):
             ("bgnbd_b", pa.float64()),
         ]
     )
-    return pa.table(out, schema=schema)
+    columns = {name: np.concatenate([p[name] for p in parts]) if parts else [] for name in schema.names}
+    return pa.table(columns, schema=schema)

@@ -28,34 +28,53 @@ users as (
 ),
 
 snapshots as (
-    select 'fit' as snapshot, as_of - interval {{ 2 * horizon }} day as snapshot_at from context
+    select 'fit' as snapshot, as_of - interval {{ 2 * horizon }} day as snapshot_at, {{ 2 * horizon }} as days_before_as_of
+    from context
     union all
-    select 'evaluate', as_of - interval {{ horizon }} day from context
+    select 'evaluate', as_of - interval {{ horizon }} day, {{ horizon }} from context
     union all
-    select 'current', as_of from context
+    select 'current', as_of, 0 from context
 ),
 
-activity as (
+daily as (
+    -- events pre-aggregated per user x day before as-of (whole days, in exact integer
+    -- microseconds, so every snapshot and 30-day cutoff falls on a bucket edge) x calendar
+    -- date (for active days): a few rows per user instead of every event per snapshot
     select
-        snapshots.snapshot,
         events.user_id,
+        (epoch_us(context.as_of) - epoch_us(events.event_ts)) // 86400000000 as days_before_as_of,
+        cast(events.event_ts as date) as event_date,
         min(events.event_ts) as first_event_at,
-        max(events.event_ts) as last_seen_at,
-        count(distinct cast(events.event_ts as date)) filter (
-            where events.event_ts > snapshots.snapshot_at - interval 30 day
-        ) as active_days_30d,
-        count(*) filter (
-            where events.event_type in ('view', 'trial', 'favorite')
-            and events.event_ts > snapshots.snapshot_at - interval 30 day
-        ) as browse_events_30d,
+        max(events.event_ts) as last_event_at,
+        count(*) filter (where events.event_type in ('view', 'trial', 'favorite')) as browse_events,
         coalesce(sum(events.amount) filter (where events.event_type = 'purchase'), 0)
-        - coalesce(sum(events.amount) filter (where events.event_type = 'refund'), 0) as monetary,
+        - coalesce(sum(events.amount) filter (where events.event_type = 'refund'), 0) as net_amount,
         count(*) filter (where events.event_type = 'refund') as refunds,
         max(events.event_ts) filter (
             where events.event_type = 'purchase' and events.course_id is null
         ) as last_membership_at
     from events
-    inner join snapshots on events.event_ts <= snapshots.snapshot_at
+    cross join context
+    group by all
+),
+
+activity as (
+    select
+        snapshots.snapshot,
+        daily.user_id,
+        min(daily.first_event_at) as first_event_at,
+        max(daily.last_event_at) as last_seen_at,
+        count(distinct daily.event_date) filter (
+            where daily.days_before_as_of < snapshots.days_before_as_of + 30
+        ) as active_days_30d,
+        cast(coalesce(sum(daily.browse_events) filter (
+            where daily.days_before_as_of < snapshots.days_before_as_of + 30
+        ), 0) as bigint) as browse_events_30d,
+        sum(daily.net_amount) as monetary,
+        cast(sum(daily.refunds) as bigint) as refunds,
+        max(daily.last_membership_at) as last_membership_at
+    from daily
+    inner join snapshots on daily.days_before_as_of >= snapshots.days_before_as_of
     group by all
 ),
 
