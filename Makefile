@@ -35,7 +35,10 @@ lint: install
 	$(BIN)/ruff check cli udfs datagen learnmart tests bench dbt_project/models
 	$(BIN)/ruff format --check cli udfs datagen learnmart tests bench dbt_project/models
 
+# bench-only dependencies: scipy (the SAR-style reference), implicit where it installs
 bench: install
+	$(BIN)/python -m pip install --quiet 'scipy>=1.11'
+	$(BIN)/python -m pip install --quiet 'implicit>=0.7' || echo "implicit did not install: its column is skipped"
 	$(BIN)/python -m bench
 
 clean:

@@ -25,13 +25,9 @@ QUERY = (
 )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--db", type=Path, default=Path("learnmart.duckdb"))
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--out", type=Path, default=Path("bench/results/lookup.md"))
-    args = parser.parse_args()
-    con = duckdb.connect(str(args.db), read_only=True)
+def measure(db: Path, runs: int = 20) -> dict[str, float]:
+    """Cold-process p50/p90 over ``runs`` users and in-process p50 over 1,000 users (ms)."""
+    con = duckdb.connect(str(db), read_only=True)
     users = [r[0] for r in con.execute("select distinct user_id from user_recommendations order by 1").fetchall()]
     n_users = len(users)
     step = max(1, n_users // 1000)
@@ -42,19 +38,42 @@ def main() -> None:
         con.execute(QUERY, [u, 10]).fetchall()
         times.append(time.perf_counter() - t)
     con.close()
-    in_process_ms = statistics.median(times) * 1000
-
     learnmart = str(Path(sys.executable).parent / "learnmart")
     cold = []
-    for u in sample[: args.runs]:
+    for u in sample[:runs]:
         t = time.perf_counter()
         subprocess.run(
-            [learnmart, "recommend", u, "--db", str(args.db), "--format", "json"], check=True, capture_output=True
+            [learnmart, "recommend", u, "--db", str(db), "--format", "json"], check=True, capture_output=True
         )
         cold.append(time.perf_counter() - t)
     cold.sort()
-    p50 = statistics.median(cold) * 1000
-    p90 = cold[int(0.9 * (len(cold) - 1))] * 1000
+    # the floor any Python client pays: interpreter, `import duckdb`, open, the same query
+    floor_script = (
+        "import sys, json, duckdb; con = duckdb.connect(sys.argv[1], read_only=True); "
+        f"print(json.dumps(con.execute({QUERY!r}, [sys.argv[2], 10]).fetchall(), default=str))"
+    )
+    floor = []
+    for u in sample[:runs]:
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", floor_script, str(db), u], check=True, capture_output=True)
+        floor.append(time.perf_counter() - t)
+    return {
+        "users": n_users,
+        "cold_p50_ms": statistics.median(cold) * 1000,
+        "cold_p90_ms": cold[int(0.9 * (len(cold) - 1))] * 1000,
+        "python_duckdb_floor_p50_ms": statistics.median(floor) * 1000,
+        "in_process_p50_ms": statistics.median(times) * 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", type=Path, default=Path("learnmart.duckdb"))
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--out", type=Path, default=Path("bench/results/lookup.md"))
+    args = parser.parse_args()
+    m = measure(args.db, args.runs)
+    n_users, p50, p90, in_process_ms = m["users"], m["cold_p50_ms"], m["cold_p90_ms"], m["in_process_p50_ms"]
     line = f"| {dt.date.today()} | {n_users:,} | {p50:.0f} | {p90:.0f} | {in_process_ms:.2f} |"
     print(line)
     if not args.out.exists():

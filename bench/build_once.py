@@ -1,0 +1,54 @@
+"""One `learnmart build`, measured: prints a JSON line with wall time, peak RSS and dbt's timings.
+
+    python -m bench.build_once --data DIR --db FILE [--full-refresh] [--memory-limit 4GB]
+
+Run as its own process by `python -m bench`, so that the peak RSS of the dbt child process
+(resource.RUSAGE_CHILDREN) belongs to this one build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+from pathlib import Path
+
+from learnmart.cli.build import run_build
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--full-refresh", action="store_true")
+    parser.add_argument("--memory-limit")
+    parser.add_argument("--temp-dir", type=Path)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    result = run_build(
+        args.data,
+        args.db,
+        quiet=True,
+        full_refresh=args.full_refresh,
+        memory_limit=args.memory_limit,
+        temp_dir=args.temp_dir,
+    )
+    wall = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "wall_s": wall,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                "incremental": result.incremental,
+                "models": result.models,
+                "tests": result.tests,
+                "file_mb": args.db.stat().st_size / 2**20,
+                "timings": result.timings,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
