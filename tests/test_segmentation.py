@@ -243,3 +243,16 @@ def test_sparse_purchase_only_export(tmp_path):
         c.execute("select ranker, auc from propensity_evaluation where population = 'paying_users'").fetchall()
     )
     assert set(evaluation) == {"propensity_model", "bgnbd", "rfm_score"}
+
+
+def test_bgnbd_fast_objective_is_the_likelihood():
+    """The fit's objective (distinct histories, one log per distinct time) is -log_likelihood."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    x = rng.integers(0, 6, n)
+    t = np.round(rng.uniform(2, 60, n) * 7) / 7
+    t_x = np.where(x > 0, np.round(rng.uniform(0, 1, n) * t * 7) / 7, 0.0)
+    objective = bgnbd._objective(x, t_x, t)
+    for params in ([0.3, 5.0, 0.7, 2.0], [1.0, 1.0, 1.0, 1.0], [2.0, 20.0, 0.2, 5.0]):
+        expected = -bgnbd.log_likelihood(np.array(params), x, t_x, t)
+        assert objective(np.log(params)) == pytest.approx(expected, rel=1e-12)
