@@ -21,15 +21,22 @@ capped as (
     ) <= {{ var('pair_max_courses_per_user') }}
 ),
 
-final as (
+unordered as (
+    -- each pair once (the smaller key first): half the join rows of an ordered self-join
     select
         a.course_key,
         b.course_key as other_course_key,
         count(*) as co_users
     from capped as a
     inner join capped as b
-        on a.user_key = b.user_key and a.course_key != b.course_key
+        on a.user_key = b.user_key and a.course_key < b.course_key
     group by all
+),
+
+final as (
+    select course_key, other_course_key, co_users from unordered
+    union all
+    select other_course_key, course_key, co_users from unordered
 )
 
 select * from final
