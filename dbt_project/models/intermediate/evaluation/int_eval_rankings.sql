@@ -26,8 +26,10 @@ courses as (
     select * from {{ ref('int_courses_keyed') }}
 ),
 
-context as (
-    select as_of from {{ ref('int_build_context') }}
+recommendable as (
+    -- published at as-of: what every ranker may recommend (one definition with the model's)
+    select course_key from {{ ref('int_recommendation_courses') }}
+    where is_available
 ),
 
 taken as (
@@ -50,8 +52,7 @@ truth_users as (
 available as (
     select courses.*
     from courses
-    cross join context
-    where courses.published_at is null or courses.published_at <= context.as_of
+    inner join recommendable on courses.course_key = recommendable.course_key
 ),
 
 model as (

@@ -18,7 +18,6 @@
     unique_key=['user_id', 'course_id'],
     on_schema_change='fail',
 ) }}
-{%- set half_life = var('half_life_days', 30) %}
 
 with
 
@@ -51,7 +50,7 @@ delta as (
     select
         user_id,
         course_id,
-        sum(weight * pow(0.5, {{ days_between('event_ts', 'pair_last_event_at') }} / {{ half_life }}))
+        sum(weight * {{ half_life_decay('event_ts', 'pair_last_event_at') }})
             as decayed_weight,
         sum(weight) as undecayed_weight,
         count(*) as events,
@@ -91,11 +90,10 @@ final as (
         user_id,
         course_id,
         coalesce(
-            previous_decayed_weight
-            * pow(0.5, {{ days_between('previous_last_event_at', 'anchored_at') }} / {{ half_life }}),
+            previous_decayed_weight * {{ half_life_decay('previous_last_event_at', 'anchored_at') }},
             0
         )
-        + decayed_weight * pow(0.5, {{ days_between('last_event_at', 'anchored_at') }} / {{ half_life }})
+        + decayed_weight * {{ half_life_decay('last_event_at', 'anchored_at') }}
             as decayed_weight,
         coalesce(previous_undecayed_weight, 0) + undecayed_weight as undecayed_weight,
         coalesce(previous_events, 0) + events as events,

@@ -32,9 +32,7 @@ final as (
         courses.course_key,
         accumulated.user_id,
         accumulated.course_id,
-        accumulated.decayed_weight
-        * pow(0.5, {{ days_between('accumulated.last_event_at', 'context.as_of') }} / {{ var('half_life_days', 30) }})
-            as affinity,
+        accumulated.decayed_weight * {{ half_life_decay('accumulated.last_event_at', 'context.as_of') }} as affinity,
         accumulated.undecayed_weight,
         accumulated.events,
         accumulated.first_event_at,
