@@ -49,8 +49,14 @@ def blend(
     The collaborative score is unbounded, so it is squashed before blending: one heavy user
     cannot swamp content and popularity. Inputs must be finite (the UDF maps NULL to 0).
     """
-    cf = np.maximum(cf, 0.0)
-    return w_cf * (cf / (1.0 + cf)) + w_content * content + w_pop * popularity
+    # in place on one new array: the same operations in the same order (bit-identical to
+    # the one-line formula) without a temporary per operator on a whole user batch
+    score = np.maximum(cf, 0.0)
+    score /= score + 1.0
+    score *= w_cf
+    score += w_content * content
+    score += w_pop * popularity
+    return score
 
 
 @dataclass(frozen=True)
@@ -178,7 +184,9 @@ def _ranked(
     n = score.shape[1]
     kk = min(k, n)
     threshold = np.partition(score, n - kk, axis=1)[:, n - kk]
-    row, col = np.nonzero((score >= threshold[:, None]) & np.isfinite(score))
+    row, col = np.nonzero(score >= threshold[:, None])
+    finite = np.isfinite(score[row, col])  # -inf (taken, unavailable) only passes when under k remain
+    row, col = row[finite], col[finite]
     order = np.lexsort((course_keys[col], fill[row, col], -score[row, col], row))
     row, col = row[order], col[order]
     starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
