@@ -11,9 +11,14 @@ Per scale (S: 5,000 users, M: 200,000 users / ~5M events, L: 1,000,000 users / ~
      from dbt's run_results, wall time, peak RSS, events/s and file size; and check that the
      incremental and the full build publish the same recommendations and segments;
   4. at M, a full build again under --memory-limit (default 4GB);
-  5. the SAR-style reference (bench/sar_reference.py; implicit's item-item where it
-     installs) on the same files, and the ratios learnmart / reference;
-  6. `learnmart recommend` latency on the full build (bench/lookup_latency.py).
+  5. the recommendation path alone: on a copy of the full build, `learnmart build --select
+     +user_recommendations --full-refresh --threads 1` rebuilds from the raw files only
+     the models top-10 needs, one model at a time, so each model's time is its own (in the
+     full build two models share the two cores);
+  6. the SAR-style reference (bench/sar_reference.py; implicit's item-item where it
+     installs) on the same files, and the ratios learnmart / reference, both for the
+     model times in the full build and for the path alone;
+  7. `learnmart recommend` latency on the full build (bench/lookup_latency.py).
 Writes bench/results/scale-<date>.json and appends a summary to bench/results/scale.md.
 Never run in CI; needs scipy (`make bench` installs it).
 """
@@ -87,12 +92,24 @@ def prepare(scale: str, users: int, work: Path) -> tuple[Path, dict]:
     return data, info
 
 
-def build(data: Path, db: Path, *, full_refresh: bool = False, memory_limit: str | None = None) -> dict:
+def build(
+    data: Path,
+    db: Path,
+    *,
+    full_refresh: bool = False,
+    memory_limit: str | None = None,
+    select: str | None = None,
+    threads: int | None = None,
+) -> dict:
     args = ["-m", "bench.build_once", "--data", str(data), "--db", str(db)]
     if full_refresh:
         args.append("--full-refresh")
     if memory_limit:
         args += ["--memory-limit", memory_limit, "--temp-dir", str(db.parent / "spill")]
+    if select:
+        args += ["--select", select]
+    if threads:
+        args += ["--threads", str(threads)]
     return _run_json(args)
 
 
@@ -164,6 +181,10 @@ def run_scale(scale: str, work: Path, memory_limit_m: str) -> dict:
             **{k: v for k, v in limited.items() if k != "timings"},
         }
         (dbs / "limited.duckdb").unlink()
+    # the recommendation path alone, one model at a time, on a copy of the full build
+    shutil.copyfile(dbs / "full.duckdb", dbs / "alone.duckdb")
+    alone = build(data, dbs / "alone.duckdb", full_refresh=True, select="+user_recommendations", threads=1)
+    (dbs / "alone.duckdb").unlink()
     try:
         result["reference"] = _run_json(["-m", "bench.sar_reference", "--data", str(data)])
     except subprocess.CalledProcessError as exc:
@@ -172,6 +193,12 @@ def run_scale(scale: str, work: Path, memory_limit_m: str) -> dict:
     result["learnmart_cooccurrence_s"] = model_seconds(full["timings"], COOCCURRENCE_MODELS)
     result["learnmart_raw_to_top10_s"] = model_seconds(full["timings"], upstream)
     result["raw_to_top10_models"] = sorted(upstream)
+    result["alone"] = {
+        "wall_s": alone["wall_s"],
+        "cooccurrence_s": model_seconds(alone["timings"], COOCCURRENCE_MODELS),
+        "raw_to_top10_s": model_seconds(alone["timings"], upstream),
+        "timings": alone["timings"],
+    }
     result["lookups"] = measure_lookups(dbs / "full.duckdb")
     (dbs / "incremental.duckdb").unlink()
     return result
@@ -187,29 +214,33 @@ def _versions() -> str:
     )
 
 
+def _ratio(in_build: float, alone: float | None, reference: float | None, fmt: str) -> str:
+    """'learnmart / reference = ratio' for the full build's model times, and for the path alone."""
+    if not reference:
+        return "-"
+    text = f"{fmt.format(in_build)} / {fmt.format(reference)} = {in_build / reference:.1f}x"
+    if alone is not None:
+        text += f"; alone {fmt.format(alone)} = {alone / reference:.1f}x"
+    return text
+
+
 def summary(results: list[dict], date: str) -> str:
     lines = [
         f"\n## Run of {date}\n",
         f"Machine: {os.cpu_count()} cores, {platform.system()} {platform.machine()}; {_versions()}. "
         "Command: `python -m bench` (all figures from that one run).\n",
         "| scale | users | events | full build (s) | peak RSS (GB) | events/s | file (MB) "
-        "| +1 day incremental (s) | incremental / full | co-occurrence: learnmart / SAR (s) "
-        "| raw -> top-10: learnmart / SAR (s) | cold recommend p50 (ms) | python+duckdb floor (ms) | in-process (ms) |",
+        "| +1 day incremental (s) | incremental / full | co-occurrence: learnmart / SAR (s); the models alone "
+        "| raw -> top-10: learnmart / SAR (s); the path alone | cold recommend p50 (ms) "
+        "| python+duckdb floor (ms) | in-process (ms) |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         full, inc, ref, look = r["full"], r["incremental"], r.get("reference", {}), r["lookups"]
         co_ref, top_ref = ref.get("cooccurrence_s"), ref.get("total_s")
-        co = (
-            f"{r['learnmart_cooccurrence_s']:.2f} / {co_ref:.2f} = {r['learnmart_cooccurrence_s'] / co_ref:.1f}x"
-            if co_ref
-            else "-"
-        )
-        top = (
-            f"{r['learnmart_raw_to_top10_s']:.1f} / {top_ref:.1f} = {r['learnmart_raw_to_top10_s'] / top_ref:.1f}x"
-            if top_ref
-            else "-"
-        )
+        alone = r.get("alone", {})
+        co = _ratio(r["learnmart_cooccurrence_s"], alone.get("cooccurrence_s"), co_ref, "{:.2f}")
+        top = _ratio(r["learnmart_raw_to_top10_s"], alone.get("raw_to_top10_s"), top_ref, "{:.1f}")
         lines.append(
             f"| {r['scale']} | {r['data']['users']:,} | {r['data']['events']:,} | {full['wall_s']:.1f} "
             f"| {full['peak_rss_mb'] / 1024:.1f} | {r['data']['events'] / full['wall_s']:,.0f} "

@@ -1,6 +1,7 @@
 """One `learnmart build`, measured: prints a JSON line with wall time, peak RSS and dbt's timings.
 
     python -m bench.build_once --data DIR --db FILE [--full-refresh] [--memory-limit 4GB]
+                               [--select +user_recommendations --threads 1]
 
 Run as its own process by `python -m bench`, so that the peak RSS of the dbt child process
 (resource.RUSAGE_CHILDREN) belongs to this one build.
@@ -24,6 +25,8 @@ def main() -> None:
     parser.add_argument("--full-refresh", action="store_true")
     parser.add_argument("--memory-limit")
     parser.add_argument("--temp-dir", type=Path)
+    parser.add_argument("--select")
+    parser.add_argument("--threads", type=int)
     args = parser.parse_args()
     started = time.perf_counter()
     result = run_build(
@@ -33,6 +36,8 @@ def main() -> None:
         full_refresh=args.full_refresh,
         memory_limit=args.memory_limit,
         temp_dir=args.temp_dir,
+        select=args.select,
+        threads=args.threads,
     )
     wall = time.perf_counter() - started
     print(
