@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,19 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def parse_cache(tmp_path_factory) -> Iterator[Path]:
+    """dbt's parse cache for this session's builds (shared by them, not the user's own)."""
+    cache = tmp_path_factory.mktemp("parse_cache")
+    previous = os.environ.get("LEARNMART_CACHE_DIR")
+    os.environ["LEARNMART_CACHE_DIR"] = str(cache)
+    yield cache
+    if previous is None:
+        os.environ.pop("LEARNMART_CACHE_DIR", None)
+    else:
+        os.environ["LEARNMART_CACHE_DIR"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -163,3 +163,32 @@ def test_docs_site_covers_every_mart(demo_db, tmp_path):
     tables = {node["metadata"]["name"] for node in catalog["nodes"].values()}
     assert {"user_recommendations", "user_segments", "campaign_audiences"} <= tables
     assert "user_recommendations" in page
+
+
+def test_a_build_leaves_dbt_parse_cache_for_the_next(demo_db, parse_cache):
+    # demo_db's build wrote the parsed project where the next build with the same vars looks
+    cached = list((parse_cache / "learnmart").glob("dbt-partial-parse-*.msgpack"))
+    assert len(cached) >= 1
+    assert all(path.stat().st_size > 100_000 for path in cached)
+
+
+def test_an_unusable_parse_cache_only_costs_time(tmp_path, monkeypatch):
+    from learnmart.cli import build
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("LEARNMART_CACHE_DIR", str(blocker))
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / build.PARTIAL_PARSE_FILE).write_bytes(b"parsed")
+    cache = build._parse_cache({}, {})
+    build._save_parse_cache(cache, target)  # cannot write: no error
+    build._restore_parse_cache(cache, tmp_path / "other-target")  # nothing to read: no error
+    assert not (tmp_path / "other-target" / build.PARTIAL_PARSE_FILE).exists()
+    # and one that can be written round-trips
+    monkeypatch.setenv("LEARNMART_CACHE_DIR", str(tmp_path / "cache"))
+    cache = build._parse_cache({}, {})
+    build._save_parse_cache(cache, target)
+    build._restore_parse_cache(cache, tmp_path / "third-target")
+    assert (tmp_path / "third-target" / build.PARTIAL_PARSE_FILE).read_bytes() == b"parsed"
+    assert build._parse_cache({"as_of": "2026-01-01"}, {}) != cache

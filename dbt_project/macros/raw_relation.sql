@@ -30,9 +30,9 @@
 {% endmacro %}
 
 
-{#- The files of one raw entity under var('data_dir'): {'parquet': [...], 'csv': [...]}. -#}
+{#- The files of one raw entity under build_setting('data_dir'): {'parquet': [...], 'csv': [...]}. -#}
 {% macro raw_files(entity) %}
-    {%- set dir = var('data_dir') | string | replace("\\", "/") -%}
+    {%- set dir = build_setting('data_dir') | string | replace("\\", "/") -%}
     {%- set dir = dir[:-1] if dir.endswith('/') else dir -%}
     {%- set found = {'parquet': [], 'csv': []} -%}
     {%- if execute -%}
@@ -91,7 +91,7 @@
     {%- if not execute or not scans -%}
         {%- if execute and entity in ['events'] and not any_found -%}
             {{ exceptions.raise_compiler_error(
-                "no " ~ entity ~ " file in data_dir '" ~ var('data_dir') ~ "': expected "
+                "no " ~ entity ~ " file in data_dir '" ~ build_setting('data_dir') ~ "': expected "
                 ~ entity ~ ".parquet, " ~ entity ~ ".csv or a folder " ~ entity ~ "/ of them") }}
         {%- endif -%}
         (
@@ -144,7 +144,7 @@
     relation with the given columns when the data did not come from the generator.
 -#}
 {% macro truth_relation(name, columns) %}
-    {%- set dir = var('data_dir') | string | replace("\\", "/") -%}
+    {%- set dir = build_setting('data_dir') | string | replace("\\", "/") -%}
     {%- set path = dir ~ '/truth/' ~ name ~ '.parquet' -%}
     {%- set found = [] -%}
     {%- if execute -%}

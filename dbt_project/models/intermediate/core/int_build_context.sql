@@ -31,7 +31,7 @@ final as (
         last_event_at,
         cast({{ learnmart_quote(var('eval_split', none) or 'none') }} as varchar) as eval_split,
         -- what an incremental build must share with this one (learnmart.cli.build.build_fingerprint)
-        cast({{ learnmart_quote(var('build_fingerprint', '')) }} as varchar) as build_fingerprint
+        cast({{ learnmart_quote(build_setting('build_fingerprint', '')) }} as varchar) as build_fingerprint
     from bounds
 )
 

@@ -15,6 +15,6 @@ select
     cast({{ var('rec_weight_popularity') }} as double) as rec_weight_popularity,
     cast({{ var('rec_max_courses') }} as integer) as rec_max_courses,
     cast({{ var('half_life_days') }} as double) as half_life_days,
-    cast({{ learnmart_quote(var('data_dir')) }} as varchar) as data_dir,
+    cast({{ learnmart_quote(build_setting('data_dir')) }} as varchar) as data_dir,
     -- false: PII hashes and audience keys use the development salt; exports refuse to run
     {{ 'true' if env_var('LEARNMART_SALT', '') else 'false' }} as salt_configured
