@@ -186,3 +186,17 @@ def test_evaluate_beats_popularity_and_is_reproducible(demo_data, tmp_path):
     again = run_cli("evaluate", "--data", str(demo_data), "--split", "user-random", "--format", "json")
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout) == [r for r in rows if r["split"] == "user_random"]
+
+
+def test_text_table_aligns_wide_characters_and_flattens_line_breaks():
+    from learnmart.cli.output import text_table
+
+    out = text_table(["id", "title"], [["c1", "冥想入门"], ["c22", "a\nb\tc"]], title="Courses")
+    lines = out.splitlines()
+    assert lines == [
+        "Courses",
+        "id   title",
+        "---  --------",
+        "c1   冥想入门",
+        "c22  a b c",
+    ]
