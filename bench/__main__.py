@@ -286,12 +286,18 @@ def main() -> None:
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     date = dt.date.today().isoformat()
+    # a second run on the same day gets its own file: scale-<date>-2.json, ...
+    out = RESULTS / f"scale-{date}.json"
+    run = 1
+    while out.exists():
+        run += 1
+        out = RESULTS / f"scale-{date}-{run}.json"
     results = []
     for scale in args.scales:
         print(f"bench: scale {scale} ...", file=sys.stderr, flush=True)
         results.append(run_scale(scale, args.work, args.memory_limit_m))
-        (RESULTS / f"scale-{date}.json").write_text(json.dumps(results, indent=1))
-    text = summary(results, date)
+        out.write_text(json.dumps(results, indent=1))
+    text = summary(results, date if run == 1 else f"{date} ({out.name})")
     with (RESULTS / "scale.md").open("a") as fh:
         fh.write(text)
     print(text)
