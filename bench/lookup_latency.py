@@ -3,7 +3,9 @@
     python -m bench.lookup_latency --db learnmart.duckdb [--runs 20] [--out bench/results/lookup.md]
 
 Cold: the whole console script in a new process (Python start-up, imports, open the file
-read-only, one query, render JSON), p50 and p90 over --runs users. In-process: the same
+read-only, one query, render the default table; and again with --format json), p50 and
+p90 over --runs users, interleaved with a bare-script floor (python, import duckdb, the
+same query). In-process: the same
 parameterized query on an open read-only connection, p50 over 1,000 users. Never run in CI.
 """
 
@@ -39,29 +41,30 @@ def measure(db: Path, runs: int = 20) -> dict[str, float]:
         times.append(time.perf_counter() - t)
     con.close()
     learnmart = str(Path(sys.executable).parent / "learnmart")
-    cold = []
-    for u in sample[:runs]:
-        t = time.perf_counter()
-        subprocess.run(
-            [learnmart, "recommend", u, "--db", str(db), "--format", "json"], check=True, capture_output=True
-        )
-        cold.append(time.perf_counter() - t)
-    cold.sort()
     # the floor any Python client pays: interpreter, `import duckdb`, open, the same query
     floor_script = (
         "import sys, json, duckdb; con = duckdb.connect(sys.argv[1], read_only=True); "
         f"print(json.dumps(con.execute({QUERY!r}, [sys.argv[2], 10]).fetchall(), default=str))"
     )
-    floor = []
+    commands = {
+        "cold": [learnmart, "recommend", "{user}", "--db", str(db)],  # the default table output
+        "cold_json": [learnmart, "recommend", "{user}", "--db", str(db), "--format", "json"],
+        "floor": [sys.executable, "-c", floor_script, str(db), "{user}"],
+    }
+    # interleaved, user by user, so that a slow spell of a shared machine hits all three alike
+    cold: dict[str, list[float]] = {name: [] for name in commands}
     for u in sample[:runs]:
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", floor_script, str(db), u], check=True, capture_output=True)
-        floor.append(time.perf_counter() - t)
+        for name, command in commands.items():
+            t = time.perf_counter()
+            subprocess.run([a.replace("{user}", u) for a in command], check=True, capture_output=True)
+            cold[name].append(time.perf_counter() - t)
+    ordered = sorted(cold["cold"])
     return {
         "users": n_users,
-        "cold_p50_ms": statistics.median(cold) * 1000,
-        "cold_p90_ms": cold[int(0.9 * (len(cold) - 1))] * 1000,
-        "python_duckdb_floor_p50_ms": statistics.median(floor) * 1000,
+        "cold_p50_ms": statistics.median(cold["cold"]) * 1000,
+        "cold_p90_ms": ordered[int(0.9 * (len(ordered) - 1))] * 1000,
+        "cold_json_p50_ms": statistics.median(cold["cold_json"]) * 1000,
+        "python_duckdb_floor_p50_ms": statistics.median(cold["floor"]) * 1000,
         "in_process_p50_ms": statistics.median(times) * 1000,
     }
 
