@@ -58,15 +58,38 @@ daily as (
     group by all
 ),
 
+dated as (
+    -- each active calendar date of a user, with the range of as-of-aligned day buckets its
+    -- events fall in: a date spans at most two adjacent buckets, so it has events in a
+    -- window of buckets exactly when its range overlaps the window
+    select
+        user_id,
+        min(days_before_as_of) as first_bucket,
+        max(days_before_as_of) as last_bucket
+    from daily
+    group by user_id, event_date
+),
+
+active_days as (
+    -- active calendar days in the 30 days before each snapshot: a plain count over the
+    -- dates (a count distinct over the user x day x date rows cost about 1 s of 7 at 200k users)
+    select
+        snapshots.snapshot,
+        dated.user_id,
+        count(*) as active_days_30d
+    from dated
+    inner join snapshots
+        on dated.last_bucket >= snapshots.days_before_as_of
+        and dated.first_bucket < snapshots.days_before_as_of + 30
+    group by all
+),
+
 activity as (
     select
         snapshots.snapshot,
         daily.user_id,
         min(daily.first_event_at) as first_event_at,
         max(daily.last_event_at) as last_seen_at,
-        count(distinct daily.event_date) filter (
-            where daily.days_before_as_of < snapshots.days_before_as_of + 30
-        ) as active_days_30d,
         cast(coalesce(sum(daily.browse_events) filter (
             where daily.days_before_as_of < snapshots.days_before_as_of + 30
         ), 0) as bigint) as browse_events_30d,
@@ -128,7 +151,7 @@ joined as (
         paid.last_order_at,
         coalesce(paid.orders_30d, 0) as orders_30d,
         coalesce(paid.orders_90d, 0) as orders_90d,
-        coalesce(activity.active_days_30d, 0) as active_days_30d,
+        coalesce(active_days.active_days_30d, 0) as active_days_30d,
         coalesce(activity.browse_events_30d, 0) as browse_events_30d,
         coalesce(activity.refunds, 0) as refunds,
         coalesce(
@@ -143,6 +166,8 @@ joined as (
     inner join snapshots on population.snapshot = snapshots.snapshot
     left join activity
         on population.snapshot = activity.snapshot and population.user_id = activity.user_id
+    left join active_days
+        on population.snapshot = active_days.snapshot and population.user_id = active_days.user_id
     left join paid
         on population.snapshot = paid.snapshot and population.user_id = paid.user_id
     left join labels
