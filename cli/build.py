@@ -327,8 +327,9 @@ def run_build(
             env["LEARNMART_THREADS"] = str(threads)
         if memory_limit:
             env["LEARNMART_MEMORY_LIMIT"] = memory_limit
-        if temp_dir:
-            env["LEARNMART_TEMP_DIR"] = str(temp_dir.resolve())
+        if temp_dir or env.get("LEARNMART_TEMP_DIR"):
+            # dbt runs in the work folder: a relative spill folder means the caller's one
+            env["LEARNMART_TEMP_DIR"] = str(Path(temp_dir or env["LEARNMART_TEMP_DIR"]).resolve())
         cmd = _dbt_command(["build"], work, variables)
         if full_refresh:
             cmd += ["--full-refresh"]
