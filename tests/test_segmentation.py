@@ -245,14 +245,76 @@ def test_sparse_purchase_only_export(tmp_path):
     assert set(evaluation) == {"propensity_model", "bgnbd", "rfm_score"}
 
 
-def test_bgnbd_fast_objective_is_the_likelihood():
-    """The fit's objective (distinct histories, one log per distinct time) is -log_likelihood."""
-    rng = np.random.default_rng(5)
-    n = 3000
+def _bgnbd_histories(seed: int = 5, n: int = 3000):
+    rng = np.random.default_rng(seed)
     x = rng.integers(0, 6, n)
     t = np.round(rng.uniform(2, 60, n) * 7) / 7
     t_x = np.where(x > 0, np.round(rng.uniform(0, 1, n) * t * 7) / 7, 0.0)
-    objective = bgnbd._objective(x, t_x, t)
-    for params in ([0.3, 5.0, 0.7, 2.0], [1.0, 1.0, 1.0, 1.0], [2.0, 20.0, 0.2, 5.0]):
+    return x, t_x, t
+
+
+BGNBD_POINTS = ([0.3, 5.0, 0.7, 2.0], [1.0, 1.0, 1.0, 1.0], [2.0, 20.0, 0.2, 5.0])
+
+
+def test_bgnbd_fast_objective_is_the_likelihood():
+    """The fit's objective (distinct histories, one log per distinct time) is -log_likelihood."""
+    x, t_x, t = _bgnbd_histories()
+    histories = bgnbd._Histories(x, t_x, t)
+    for params in BGNBD_POINTS:
         expected = -bgnbd.log_likelihood(np.array(params), x, t_x, t)
-        assert objective(np.log(params)) == pytest.approx(expected, rel=1e-12)
+        assert histories(np.log(params)) == pytest.approx(expected, rel=1e-12)
+        assert histories.newton_terms(np.log(params))[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_bgnbd_newton_derivatives_match_finite_differences():
+    """Newton's gradient and Hessian are those of the likelihood, term by term."""
+    x, t_x, t = _bgnbd_histories()
+    histories = bgnbd._Histories(x, t_x, t)
+    eps = 1e-5
+    for params in BGNBD_POINTS:
+        theta = np.log(params)
+        _, grad, hess = histories.newton_terms(theta)
+        steps = np.eye(4) * eps
+        grad_fd = np.array([(histories(theta + e) - histories(theta - e)) / (2 * eps) for e in steps])
+        hess_fd = np.array(
+            [(histories.newton_terms(theta + e)[1] - histories.newton_terms(theta - e)[1]) / (2 * eps) for e in steps]
+        )
+        assert grad == pytest.approx(grad_fd, rel=1e-6, abs=1e-6 * np.abs(grad).max())
+        assert hess == pytest.approx(hess_fd, rel=1e-6, abs=1e-6 * np.abs(hess).max())
+
+
+def test_bgnbd_fit_is_the_maximum():
+    """The fit is a stationary point that no nearby parameters beat, from any start."""
+    x, t_x, t = _bgnbd_histories(seed=7)
+    histories = bgnbd._Histories(x, t_x, t)
+    fitted = bgnbd.fit(x, t_x, t)
+    theta = np.log([fitted.r, fitted.alpha, fitted.a, fitted.b])
+    value, grad, hess = histories.newton_terms(theta)
+    assert fitted.log_likelihood == pytest.approx(-value, rel=1e-12)
+    assert np.abs(grad).max() < 1e-6 * abs(value)
+    assert np.all(np.linalg.eigvalsh(hess) > 0)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        assert histories(theta + rng.normal(0, 1e-3, 4)) > value
+    restarted = bgnbd.fit(x, t_x, t, start=bgnbd.BgNbdParams(0.5, 50.0, 3.0, 3.0, 0.0, 0))
+    assert restarted.log_likelihood == pytest.approx(fitted.log_likelihood, rel=1e-10)
+    assert restarted.r == pytest.approx(fitted.r, rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("x", "t_x", "t"),
+    [
+        ([0], [0.0], [5.0]),
+        ([0, 0, 0], [0.0] * 3, [1.0, 2.0, 3.0]),
+        ([1, 0], [2.0, 0.0], [3.0, 4.0]),
+        ([2] * 5, [3.0] * 5, [3.0] * 5),
+    ],
+    ids=["one customer", "no repeat buyer", "two customers", "one history"],
+)
+def test_bgnbd_fit_stays_finite_on_degenerate_histories(x, t_x, t):
+    """Tiny or degenerate data has no interior optimum: the fit still ends with usable numbers."""
+    x, t_x, t = np.array(x), np.array(t_x), np.array(t)
+    fitted = bgnbd.fit(x, t_x, t)
+    assert np.all(np.isfinite([fitted.r, fitted.alpha, fitted.a, fitted.b, fitted.log_likelihood]))
+    for p in (bgnbd.p_alive(fitted, x, t_x, t), bgnbd.p_purchase_within(fitted, x, t_x, t, 4.0)):
+        assert np.all((p >= 0) & (p <= 1))
