@@ -23,13 +23,18 @@ demo: install
 	$(BIN)/learnmart demo
 
 # pytest exits 5 when it collected no tests: that is a failure here, not a pass.
+# Test files run in parallel, one worker per core (at most 4), each file's fixtures (its
+# builds) in one worker. A demo-sized build is mostly dbt's single-threaded Python: on this
+# 2-core machine the suite took 11 min 42 s in one process and 7 min 43 s in two.
+PYTEST_PARALLEL := -n auto --maxprocesses 4 --dist loadscope
+
 test: install
-	$(BIN)/python -m pytest -q; rc=$$?; \
+	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 # the long version: 20 killed builds, 50 fuzzed raw files
 test-all: install
-	LEARNMART_FAULT_RUNS=20 LEARNMART_FUZZ_EXAMPLES=50 $(BIN)/python -m pytest -q --runslow
+	LEARNMART_FAULT_RUNS=20 LEARNMART_FUZZ_EXAMPLES=50 $(BIN)/python -m pytest -q --runslow $(PYTEST_PARALLEL)
 
 lint: install
 	$(BIN)/ruff check cli udfs datagen learnmart tests bench dbt_project/models
