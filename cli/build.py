@@ -79,18 +79,30 @@ def build_fingerprint(data: Path, as_of: str | None, extra_vars: dict | None) ->
 def _carry_over_incremental_tables(published: Path, new: Path) -> bool:
     """A new file holding only the published file's incremental tables (their state).
 
+    The published file is copied whole and everything else dropped from the copy: a file
+    copy moves the tables' compressed blocks as they are, where copying them row by row
+    through SQL compressed them again (at 200k users, 5M events: 4.5 s against about 1 s).
+    The dropped tables' space is reused by the build's new tables.
+
     False (and no new file) when the published file lacks one of them: build from scratch.
     """
     import duckdb
 
     try:
-        with duckdb.connect(str(new), config={"storage_compatibility_version": "v1.4.0"}) as con:
-            con.execute(f"attach '{str(published).replace(chr(39), chr(39) * 2)}' as published (read_only)")
-            for schema, table in INCREMENTAL_TABLES:
-                con.execute(f"create schema if not exists {schema}")
-                con.execute(f"create table {schema}.{table} as select * from published.{schema}.{table}")
-            con.execute("detach published")
-    except duckdb.Error as exc:
+        shutil.copyfile(published, new)
+        with duckdb.connect(str(new)) as con:
+            objects = con.execute(
+                "select table_schema, table_name, table_type from information_schema.tables "
+                "where table_catalog = current_database()"
+            ).fetchall()
+            if not set(INCREMENTAL_TABLES) <= {(schema, name) for schema, name, _ in objects}:
+                raise duckdb.CatalogException("the published file predates an incremental model")
+            for schema, name, kind in objects:
+                if (schema, name) not in INCREMENTAL_TABLES:
+                    what = "view" if kind == "VIEW" else "table"
+                    con.execute(f'drop {what} if exists "{schema}"."{name}" cascade')
+            con.execute("checkpoint")
+    except (duckdb.Error, OSError) as exc:
         new.unlink(missing_ok=True)
         Path(f"{new}.wal").unlink(missing_ok=True)
         if "No space left on device" in str(exc):

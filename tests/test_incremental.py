@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from learnmart.cli.build import INCREMENTAL_TABLES, build_fingerprint, run_build
+from learnmart.cli.build import INCREMENTAL_TABLES, _carry_over_incremental_tables, build_fingerprint, run_build
 
 from .conftest import REPO, run_cli
 
@@ -119,3 +119,25 @@ def test_incremental_tables_are_the_incremental_models():
         if re.search(r"materialized\s*=\s*'incremental'", path.read_text()):
             configured.add(path.stem)
     assert configured == {table for _, table in INCREMENTAL_TABLES}
+
+
+def test_an_incremental_build_starts_from_the_incremental_tables_alone(demo_db, tmp_path):
+    """The carried-over file holds the published incremental tables, row for row, and nothing else."""
+    new = tmp_path / "new.duckdb"
+    assert _carry_over_incremental_tables(demo_db, new)
+    objects = {(s, t) for s, t in _rows(new, "select table_schema, table_name from information_schema.tables")}
+    assert objects == set(INCREMENTAL_TABLES)
+    for schema, table in INCREMENTAL_TABLES:
+        sql = f"select * from {schema}.{table} order by all"
+        assert _rows(new, sql) == _rows(demo_db, sql), table
+    assert new.stat().st_size < demo_db.stat().st_size
+
+
+def test_a_published_file_without_an_incremental_table_means_a_full_build(demo_db, tmp_path):
+    old = tmp_path / "old.duckdb"
+    shutil.copyfile(demo_db, old)
+    with duckdb.connect(str(old)) as con:
+        con.execute("drop table intermediate.int_interactions_accumulated")
+    new = tmp_path / "new.duckdb"
+    assert not _carry_over_incremental_tables(old, new)
+    assert not new.exists()
