@@ -21,9 +21,10 @@ from pathlib import Path
 
 import duckdb
 
+# the query `learnmart recommend` runs (ranks run 1..k: test ranks_from_one)
 QUERY = (
     "select rank, course_id, round(score, 4) as score, reason from user_recommendations "
-    "where user_id = ? order by rank limit ?"
+    "where user_id = ? and rank <= ? order by rank"
 )
 
 

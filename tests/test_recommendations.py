@@ -10,7 +10,7 @@ import sys
 import duckdb
 import pytest
 
-from .conftest import run_cli
+from .conftest import REPO, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -200,3 +200,24 @@ def test_text_table_aligns_wide_characters_and_flattens_line_breaks():
         "c1   冥想入门",
         "c22  a b c",
     ]
+
+
+def test_ranks_from_one_catches_a_gap_in_a_users_ranks(demo_db, tmp_path):
+    """`recommend` reads `rank <= k`: the generic test ranks_from_one guarantees ranks 1..n."""
+    import re
+
+    import jinja2
+
+    macros = (REPO / "dbt_project" / "macros" / "generic_tests.sql").read_text()
+    body = re.search(r"{% test ranks_from_one\(.*?\) %}(.*?){% endtest %}", macros, re.S).group(1)
+    sql = jinja2.Template(body).render(model="user_recommendations", column_name="rank", partition_by="user_id")
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(demo_db.read_bytes())
+    with duckdb.connect(str(db)) as c:
+        assert c.execute(sql).fetchall() == []
+        user = c.execute("select min(user_id) from user_recommendations").fetchone()[0]
+        c.execute("update user_recommendations set rank = rank + 1 where user_id = ? and rank >= 3", [user])
+        assert [row[0] for row in c.execute(sql).fetchall()] == [user]
+        c.execute("update user_recommendations set rank = rank - 1 where user_id = ? and rank >= 3", [user])
+        c.execute("update user_recommendations set rank = rank + 1 where user_id = ?", [user])
+        assert [row[0] for row in c.execute(sql).fetchall()] == [user]
