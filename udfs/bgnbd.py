@@ -56,9 +56,9 @@ def log_likelihood(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, t: np.nda
 
 
 class _Histories:
-    """The likelihood over distinct (x, t_x, T) with their counts, in log-parameters.
+    """-log-likelihood over distinct (x, t_x, T) with their counts, in log-parameters.
 
-    Equal to log_likelihood(exp(params), x, t_x, t), but each log of (alpha + time) is taken
+    Equal to -log_likelihood(exp(params), x, t_x, t), but each log of (alpha + time) is taken
     once per distinct time and each distinct customer history once: hundreds of thousands
     of customers have a few tens of thousands of distinct histories.
     """
