@@ -150,9 +150,9 @@ def test_logistic_fit_recovers_known_coefficients():
     assert auc(model.predict(x), y) > 0.8
 
 
-def test_bgnbd_recovers_simulated_parameters():
-    rng = np.random.default_rng(1)
-    n, r, alpha, a, b = 8000, 0.3, 5.0, 0.7, 2.0
+def _simulate_bgnbd(n: int, r: float, alpha: float, a: float, b: float, seed: int):
+    """(x, t_x, T) of n customers drawn from the BG/NBD process itself."""
+    rng = np.random.default_rng(seed)
     lam, p, t = rng.gamma(r, 1 / alpha, n), rng.beta(a, b, n), rng.uniform(30, 80, n)
     x, t_x = np.zeros(n, dtype=int), np.zeros(n)
     for i in range(n):
@@ -165,6 +165,12 @@ def test_bgnbd_recovers_simulated_parameters():
             t_x[i] = clock
             if rng.random() < p[i]:
                 break
+    return x, t_x, t
+
+
+def test_bgnbd_recovers_simulated_parameters():
+    r, alpha, a, b = 0.3, 5.0, 0.7, 2.0
+    x, t_x, t = _simulate_bgnbd(8000, r, alpha, a, b, seed=1)
     fitted = bgnbd.fit(x, t_x, t)
     assert fitted.r == pytest.approx(r, rel=0.2)
     assert fitted.alpha == pytest.approx(alpha, rel=0.3)
@@ -285,7 +291,7 @@ def test_bgnbd_newton_derivatives_match_finite_differences():
 
 def test_bgnbd_fit_is_the_maximum():
     """The fit is a stationary point that no nearby parameters beat, from any start."""
-    x, t_x, t = _bgnbd_histories(seed=7)
+    x, t_x, t = _simulate_bgnbd(3000, 0.5, 8.0, 1.2, 3.0, seed=7)
     histories = bgnbd._Histories(x, t_x, t)
     fitted = bgnbd.fit(x, t_x, t)
     theta = np.log([fitted.r, fitted.alpha, fitted.a, fitted.b])
@@ -293,6 +299,8 @@ def test_bgnbd_fit_is_the_maximum():
     assert fitted.log_likelihood == pytest.approx(-value, rel=1e-12)
     assert np.abs(grad).max() < 1e-6 * abs(value)
     assert np.all(np.linalg.eigvalsh(hess) > 0)
+    # one more Newton step would move no log-parameter by more than 1e-6
+    assert np.abs(np.linalg.solve(hess, -grad)).max() < 1e-6
     rng = np.random.default_rng(0)
     for _ in range(20):
         assert histories(theta + rng.normal(0, 1e-3, 4)) > value
