@@ -268,7 +268,6 @@ def test_bgnbd_fast_objective_is_the_likelihood():
     histories = bgnbd._Histories(x, t_x, t)
     for params in BGNBD_POINTS:
         expected = -bgnbd.log_likelihood(np.array(params), x, t_x, t)
-        assert histories(np.log(params)) == pytest.approx(expected, rel=1e-12)
         assert histories.newton_terms(np.log(params))[0] == pytest.approx(expected, rel=1e-12)
 
 
@@ -276,12 +275,13 @@ def test_bgnbd_newton_derivatives_match_finite_differences():
     """Newton's gradient and Hessian are those of the likelihood, term by term."""
     x, t_x, t = _bgnbd_histories()
     histories = bgnbd._Histories(x, t_x, t)
+    value = lambda theta: histories.newton_terms(theta)[0]  # noqa: E731
     eps = 1e-5
     for params in BGNBD_POINTS:
         theta = np.log(params)
         _, grad, hess = histories.newton_terms(theta)
         steps = np.eye(4) * eps
-        grad_fd = np.array([(histories(theta + e) - histories(theta - e)) / (2 * eps) for e in steps])
+        grad_fd = np.array([(value(theta + e) - value(theta - e)) / (2 * eps) for e in steps])
         hess_fd = np.array(
             [(histories.newton_terms(theta + e)[1] - histories.newton_terms(theta - e)[1]) / (2 * eps) for e in steps]
         )
@@ -303,7 +303,7 @@ def test_bgnbd_fit_is_the_maximum():
     assert np.abs(np.linalg.solve(hess, -grad)).max() < 1e-6
     rng = np.random.default_rng(0)
     for _ in range(20):
-        assert histories(theta + rng.normal(0, 1e-3, 4)) > value
+        assert histories.newton_terms(theta + rng.normal(0, 1e-3, 4))[0] > value
     restarted = bgnbd.fit(x, t_x, t, start=bgnbd.BgNbdParams(0.5, 50.0, 3.0, 3.0, 0.0, 0))
     assert restarted.log_likelihood == pytest.approx(fitted.log_likelihood, rel=1e-10)
     assert restarted.r == pytest.approx(fitted.r, rel=1e-4)

@@ -84,36 +84,27 @@ class _Histories:
         terms = np.log(terms) if power == 0 else terms**-power
         return np.concatenate([[0.0], np.cumsum(terms)])[self.x]
 
-    def _parts(self, log_params: np.ndarray):
-        r, alpha, a, b = np.exp(log_params)
-        log_times = np.log(alpha + self.times)
-        rx = r + self.xf
-        a3 = -rx * log_times[self.t_at]
-        a4 = np.full(len(self.x), -np.inf)
-        rep = self.repeat
-        a4[rep] = np.log(a) - np.log(b + self.xf[rep] - 1) - rx[rep] * log_times[self.tx_at[rep]]
-        head = self._rising(r, 0) + r * np.log(alpha) + self._rising(b, 0) - self._rising(a + b, 0)
-        return (r, alpha, a, b), log_times, rx, a3, a4, head + np.logaddexp(a3, a4)
-
-    def __call__(self, log_params: np.ndarray) -> float:
-        """-log-likelihood (1e300 where it is not finite)."""
-        ll = float(np.dot(self.counts, self._parts(log_params)[-1]))
-        return -ll if np.isfinite(ll) else 1e300
-
     def newton_terms(self, log_params: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """-log-likelihood with its gradient and Hessian in log-parameters.
+        """-log-likelihood (1e300 where it is not finite) with its gradient and Hessian in
+        log-parameters.
 
         Per history the log-likelihood is A1 + A2 + ln(e^A3 + e^A4) (eq. 6 of the paper).
         The lnGamma ratios in A1 and A2 differentiate to sums of 1/(base + i) and
         1/(base + i)^2 over i < x; the log-sum-exp term mixes the derivatives of A3 and A4
         with weights w3 + w4 = 1, plus w3 w4 (dA3 - dA4)(dA3 - dA4)' in the Hessian.
         """
-        (r, alpha, a, b), log_times, rx, a3, a4, ll = self._parts(log_params)
+        r, alpha, a, b = np.exp(log_params)
+        rep = self.repeat
+        log_times = np.log(alpha + self.times)
+        rx = r + self.xf
+        a3 = -rx * log_times[self.t_at]
+        a4 = np.full(len(self.x), -np.inf)
+        a4[rep] = np.log(a) - np.log(b + self.xf[rep] - 1) - rx[rep] * log_times[self.tx_at[rep]]
+        head = self._rising(r, 0) + r * np.log(alpha) + self._rising(b, 0) - self._rising(a + b, 0)
         c = self.counts
-        value = -float(np.dot(c, ll))
+        value = -float(np.dot(c, head + np.logaddexp(a3, a4)))
         if not np.isfinite(value):
             return 1e300, np.zeros(4), np.eye(4)
-        rep = self.repeat
         w4 = np.exp(a4 - np.logaddexp(a3, a4))
         w3 = 1.0 - w4
         inv_times = 1.0 / (alpha + self.times)
