@@ -184,10 +184,12 @@ def _ranked(
     n = score.shape[1]
     kk = min(k, n)
     threshold = np.partition(score, n - kk, axis=1)[:, n - kk]
-    row, col = np.nonzero(score >= threshold[:, None])
-    finite = np.isfinite(score[row, col])  # -inf (taken, unavailable) only passes when under k remain
-    row, col = row[finite], col[finite]
-    order = np.lexsort((course_keys[col], fill[row, col], -score[row, col], row))
+    cell = np.flatnonzero(score >= threshold[:, None])  # flat (row, col), read with 1-d takes
+    value = score.ravel()[cell]
+    finite = np.isfinite(value)  # -inf (taken, unavailable) only passes when under k remain
+    cell, value = cell[finite], value[finite]
+    row, col = np.divmod(cell, n)
+    order = np.lexsort((course_keys[col], fill.ravel()[cell], -value, row))
     row, col = row[order], col[order]
     starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
     rank = np.arange(len(row)) - np.repeat(starts, np.diff(np.r_[starts, len(row)])) + 1
@@ -207,24 +209,29 @@ def _strongest_sources(
     largest h_weight * sim[i, col] (ties: the lowest course position); -1 when no term is > 0.
 
     Works on the history lists (a user has a handful of courses), not on dense rows: the
-    picks are expanded over their user's history entries and reduced per pick.
+    picks are expanded over their user's history entries and reduced per pick. The
+    similarities are stacked so that one flat gather reads every similarity's term.
     ``h_user`` (batch-local user positions) must be sorted, courses ascending within a user.
     """
+    n = similarities[0].shape[1]
     starts = np.searchsorted(h_user, row, side="left")
     lens = np.searchsorted(h_user, row, side="right") - starts
+    offsets = np.cumsum(lens) - lens
     pick = np.repeat(np.arange(len(row)), lens)
-    entry = np.repeat(starts, lens) + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
-    has = lens > 0
-    seg_starts = (np.cumsum(lens) - lens)[has]
-    out = []
-    for sim in similarities:
-        best = np.full(len(row), -1, dtype=np.int64)
-        if len(entry):
-            terms = h_weight[entry] * sim[h_course[entry], col[pick]]
-            top = np.maximum.reduceat(terms, seg_starts)
-            is_top = terms == np.repeat(top, lens[has])
-            first_pick, first = np.unique(pick[is_top], return_index=True)
-            chosen = h_course[entry[np.flatnonzero(is_top)[first]]]
-            best[first_pick] = np.where(top[np.searchsorted(np.flatnonzero(has), first_pick)] > 0, chosen, -1)
-        out.append(best)
-    return out
+    entry = np.repeat(starts - offsets, lens) + np.arange(lens.sum())
+    out = np.full((len(row), len(similarities)), -1, dtype=np.int64)
+    if len(entry):
+        has = np.flatnonzero(lens > 0)
+        course = h_course[entry]
+        stacked = np.stack(similarities, axis=-1).reshape(n * n, len(similarities))
+        terms = stacked.take(course * n + np.repeat(col, lens), axis=0)
+        terms *= h_weight[entry, None]
+        top = np.maximum.reduceat(terms, offsets[has], axis=0)
+        is_top = terms == np.repeat(top, lens[has], axis=0)
+        for s in range(len(similarities)):
+            at = np.flatnonzero(is_top[:, s])
+            first = at[np.r_[True, pick[at[1:]] != pick[at[:-1]]]]  # picks ascend: the lowest course
+            chosen_pick = pick[first]
+            positive = top[np.searchsorted(has, chosen_pick), s] > 0
+            out[chosen_pick, s] = np.where(positive, course[first], -1)
+    return [out[:, s] for s in range(len(similarities))]
