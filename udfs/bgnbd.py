@@ -145,8 +145,8 @@ def _newton(histories: _Histories, first: np.ndarray, damping: float = 0.0, max_
     A step that does not lower it is retried with Levenberg-Marquardt damping. The fit
     stops when a full Newton step moves no log-parameter by more than 1e-9, when a full
     step that promised a decrease within rounding noise fails, or when no damped step
-    lowers it any more. ``damping``: where
-    to start it (0: full Newton steps); it shrinks tenfold with every step that succeeds.
+    lowers it any more. ``damping``: where to start it (0: full Newton steps); it shrinks
+    tenfold with every step that succeeds.
     """
     theta = np.asarray(first, dtype=np.float64)
     value, grad, hess = histories.newton_terms(theta)
