@@ -78,3 +78,13 @@ def copy_project(dst: Path) -> Path:
     if (REPO / "seeds").exists():
         shutil.copytree(REPO / "seeds", dst / "seeds")
     return dst / "dbt_project"
+
+
+def storage_version(db: Path) -> str:
+    """The DuckDB storage version a file is written in ('v1.4.0+': DuckDB 1.4 clients open it)."""
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(
+            "select tags['storage_version'] from duckdb_databases() where database_name = current_database()"
+        ).fetchone()[0]

@@ -11,7 +11,7 @@ import time
 import duckdb
 import pytest
 
-from .conftest import LEARNMART, copy_project, run_cli
+from .conftest import LEARNMART, copy_project, run_cli, storage_version
 
 MARTS_SQL = "select table_name from duckdb_tables() where schema_name = 'main' order by 1"
 
@@ -32,6 +32,11 @@ print(json.dumps(counts))
     counts = json.loads(out.stdout)
     assert {"rejected_events", "build_summary", "course_similarity"} <= set(counts)
     assert counts["course_similarity"] > 0
+
+
+def test_the_published_file_opens_in_duckdb_1_4_clients(demo_db):
+    """BI tools bundle DuckDB 1.4, which cannot read a file written in DuckDB 2.0's format."""
+    assert storage_version(demo_db) == "v1.4.0+"
 
 
 def test_as_of_defaults_to_the_latest_event_not_the_wall_clock(demo_db, demo_data):

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from learnmart.cli.build import INCREMENTAL_TABLES, _carry_over_incremental_tables, build_fingerprint, run_build
 
-from .conftest import REPO, run_cli
+from .conftest import REPO, run_cli, storage_version
 
 SPLIT = "2026-06-28"  # the last days of demo_data's history arrive as a second file
 
@@ -131,6 +131,8 @@ def test_an_incremental_build_starts_from_the_incremental_tables_alone(demo_db, 
         sql = f"select * from {schema}.{table} order by all"
         assert _rows(new, sql) == _rows(demo_db, sql), table
     assert new.stat().st_size < demo_db.stat().st_size
+    # the incremental build writes into this file: it must stay readable by DuckDB 1.4 clients
+    assert storage_version(new) == "v1.4.0+"
 
 
 def test_a_published_file_without_an_incremental_table_means_a_full_build(demo_db, tmp_path):
