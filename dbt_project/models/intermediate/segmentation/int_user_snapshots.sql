@@ -9,6 +9,7 @@
     A paid order counts once it is placed and stops counting once fully refunded.
 -#}
 {%- set horizon = var('propensity_horizon_days') | int %}
+{%- set snapshot_days = [('fit', 2 * horizon), ('evaluate', horizon), ('current', 0)] %}
 with
 
 context as (
@@ -28,51 +29,97 @@ users as (
 ),
 
 snapshots as (
-    select 'fit' as snapshot, as_of - interval {{ 2 * horizon }} day as snapshot_at, {{ 2 * horizon }} as days_before_as_of
+    {%- for name, days in snapshot_days %}
+    select
+        '{{ name }}' as snapshot,
+        as_of - interval {{ days }} day as snapshot_at,
+        {{ days }} as days_before_as_of
     from context
+    {%- if not loop.last %}
     union all
-    select 'evaluate', as_of - interval {{ horizon }} day, {{ horizon }} from context
-    union all
-    select 'current', as_of, 0 from context
+    {%- endif %}
+    {%- endfor %}
 ),
 
-daily as (
-    -- events pre-aggregated per user x day before as-of (whole days, in exact integer
-    -- microseconds, so every snapshot and 30-day cutoff falls on a bucket edge) x calendar
-    -- date (for active days): a few rows per user instead of every event per snapshot
+bucketed as (
+    -- whole days before as-of, in exact integer microseconds: an event is at or before a
+    -- snapshot exactly when its bucket is at least the snapshot's, and in the snapshot's
+    -- 30 days exactly when it is also below the snapshot's plus 30
     select
         events.user_id,
-        (epoch_us(context.as_of) - epoch_us(events.event_ts)) // 86400000000 as days_before_as_of,
-        cast(events.event_ts as date) as event_date,
-        min(events.event_ts) as first_event_at,
-        max(events.event_ts) as last_event_at,
-        count(*) filter (where events.event_type in ('view', 'trial', 'favorite')) as browse_events,
-        coalesce(sum(events.amount) filter (where events.event_type = 'purchase'), 0)
-        - coalesce(sum(events.amount) filter (where events.event_type = 'refund'), 0) as net_amount,
-        count(*) filter (where events.event_type = 'refund') as refunds,
-        max(events.event_ts) filter (
-            where events.event_type = 'purchase' and events.course_id is null
-        ) as last_membership_at
+        events.event_ts,
+        events.event_type,
+        events.course_id,
+        case events.event_type
+            when 'purchase' then events.amount
+            when 'refund' then -events.amount
+        end as signed_amount,
+        (epoch_us(context.as_of) - epoch_us(events.event_ts)) // 86400000000 as days_before_as_of
     from events
     cross join context
-    group by all
+),
+
+per_user as (
+    -- every snapshot's activity in one pass over the events, grouped by user alone; the
+    -- earlier form grouped per user x day first, but users have about two events a day,
+    -- so that group by was nearly as large as the events (4.0-4.9 s at M, against 2.2-3.5 s)
+    select
+        user_id,
+        -- a user's first event is at or before every snapshot they have an event at or before
+        min(event_ts) as first_event_at,
+        {%- for name, days in snapshot_days %}
+        {%- set at_or_before = 'days_before_as_of >= ' ~ days %}
+        max(event_ts) filter (where {{ at_or_before }}) as last_seen_at_{{ name }},
+        count(*) filter (
+            where {{ at_or_before }} and days_before_as_of < {{ days + 30 }}
+            and event_type in ('view', 'trial', 'favorite')
+        ) as browse_events_30d_{{ name }},
+        coalesce(sum(signed_amount) filter (where {{ at_or_before }}), 0) as monetary_{{ name }},
+        count(*) filter (where {{ at_or_before }} and event_type = 'refund') as refunds_{{ name }},
+        max(event_ts) filter (
+            where {{ at_or_before }} and event_type = 'purchase' and course_id is null
+        ) as last_membership_at_{{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from bucketed
+    group by user_id
+),
+
+activity as (
+    -- one row per snapshot and user with an event at or before it
+    {%- for name, days in snapshot_days %}
+    select
+        '{{ name }}' as snapshot,
+        user_id,
+        first_event_at,
+        last_seen_at_{{ name }} as last_seen_at,
+        browse_events_30d_{{ name }} as browse_events_30d,
+        monetary_{{ name }} as monetary,
+        refunds_{{ name }} as refunds,
+        last_membership_at_{{ name }} as last_membership_at
+    from per_user
+    where last_seen_at_{{ name }} is not null
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
 ),
 
 dated as (
-    -- each active calendar date of a user, with the range of as-of-aligned day buckets its
-    -- events fall in: a date spans at most two adjacent buckets, so it has events in a
-    -- window of buckets exactly when its range overlaps the window
+    -- each active calendar date in the snapshots' 30-day windows (the oldest snapshot's
+    -- ends 2N + 30 days before as-of), with the range of day
+    -- buckets its events fall in: a date spans at most two adjacent buckets, so it has
+    -- events in a window of buckets exactly when its range overlaps the window
     select
         user_id,
         min(days_before_as_of) as first_bucket,
         max(days_before_as_of) as last_bucket
-    from daily
-    group by user_id, event_date
+    from bucketed
+    where days_before_as_of < {{ 2 * horizon + 30 }}
+    group by user_id, cast(event_ts as date)
 ),
 
 active_days as (
-    -- active calendar days in the 30 days before each snapshot: a plain count over the
-    -- dates (a count distinct over the user x day x date rows cost about 1 s of 7 at 200k users)
+    -- active calendar days in the 30 days before each snapshot: a plain count over the dates
     select
         snapshots.snapshot,
         dated.user_id,
@@ -81,23 +128,6 @@ active_days as (
     inner join snapshots
         on dated.last_bucket >= snapshots.days_before_as_of
         and dated.first_bucket < snapshots.days_before_as_of + 30
-    group by all
-),
-
-activity as (
-    select
-        snapshots.snapshot,
-        daily.user_id,
-        min(daily.first_event_at) as first_event_at,
-        max(daily.last_event_at) as last_seen_at,
-        cast(coalesce(sum(daily.browse_events) filter (
-            where daily.days_before_as_of < snapshots.days_before_as_of + 30
-        ), 0) as bigint) as browse_events_30d,
-        sum(daily.net_amount) as monetary,
-        cast(sum(daily.refunds) as bigint) as refunds,
-        max(daily.last_membership_at) as last_membership_at
-    from daily
-    inner join snapshots on daily.days_before_as_of >= snapshots.days_before_as_of
     group by all
 ),
 
