@@ -48,47 +48,52 @@ explained as (
     from scored
 ),
 
+sourced as (
+    -- the history course the reason names: one join to the courses and one to the
+    -- interactions per pick, not one per signal
+    select
+        *,
+        case source
+            when 'collaborative' then cf_source_course_key
+            when 'content' then content_source_course_key
+        end as reason_course_key
+    from explained
+),
+
 final as (
     select
         users.user_id,
-        explained.rank,
+        sourced.rank,
         course.course_id,
-        explained.score,
-        case explained.source
+        sourced.score,
+        case sourced.source
             when 'collaborative'
-                then 'because you ' || {{ event_verb('cf_history.strongest_event_type') }} || ' '
-                    || coalesce(cf_source.title, cf_source.course_id)
+                then 'because you ' || {{ event_verb('history.strongest_event_type') }} || ' '
+                    || coalesce(reason_course.title, reason_course.course_id)
             when 'content'
-                then 'similar to ' || coalesce(content_source.title, content_source.course_id)
-                    || ', which you ' || {{ event_verb('content_history.strongest_event_type') }}
+                then 'similar to ' || coalesce(reason_course.title, reason_course.course_id)
+                    || ', which you ' || {{ event_verb('history.strongest_event_type') }}
             else
                 case
-                    when explained.is_segment_fill then 'popular with ' || segments.rfm_segment || ' learners'
+                    when sourced.is_segment_fill then 'popular with ' || segments.rfm_segment || ' learners'
                     else 'popular now'
                 end
         end as reason,
-        case explained.source
-            when 'collaborative' then cf_source.course_id
-            when 'content' then content_source.course_id
-        end as reason_course_id,
-        explained.source,
-        explained.cf_score,
-        explained.content_score,
-        explained.popularity_score,
-        explained.user_key,
-        explained.course_key
-    from explained
-    inner join users on explained.user_key = users.user_key
-    inner join segments on explained.user_key = segments.user_key
-    inner join courses as course on explained.course_key = course.course_key
-    left join courses as cf_source on explained.cf_source_course_key = cf_source.course_key
-    left join courses as content_source on explained.content_source_course_key = content_source.course_key
-    left join interactions as cf_history
-        on explained.user_key = cf_history.user_key
-        and explained.cf_source_course_key = cf_history.course_key
-    left join interactions as content_history
-        on explained.user_key = content_history.user_key
-        and explained.content_source_course_key = content_history.course_key
+        reason_course.course_id as reason_course_id,
+        sourced.source,
+        sourced.cf_score,
+        sourced.content_score,
+        sourced.popularity_score,
+        sourced.user_key,
+        sourced.course_key
+    from sourced
+    inner join users on sourced.user_key = users.user_key
+    inner join segments on sourced.user_key = segments.user_key
+    inner join courses as course on sourced.course_key = course.course_key
+    left join courses as reason_course on sourced.reason_course_key = reason_course.course_key
+    left join interactions as history
+        on sourced.user_key = history.user_key
+        and sourced.reason_course_key = history.course_key
 )
 
 -- stored in lookup order: DuckDB's zone maps then skip straight to one key's rows
