@@ -197,3 +197,33 @@ def test_an_unusable_parse_cache_only_costs_time(tmp_path, monkeypatch):
     build._restore_parse_cache(cache, tmp_path / "third-target")
     assert (tmp_path / "third-target" / build.PARTIAL_PARSE_FILE).read_bytes() == b"parsed"
     assert build._parse_cache({"as_of": "2026-01-01"}, {}) != cache
+
+
+@pytest.mark.parametrize(
+    ("threads", "preset", "expected"),
+    [(None, None, "1"), (2, None, "1"), (2, "4", "4"), (1, None, None)],
+)
+def test_python_models_get_one_blas_thread_when_models_run_side_by_side(
+    tmp_path, monkeypatch, threads, preset, expected
+):
+    """numpy's BLAS would start a thread per core beside DuckDB's in a multi-threaded build."""
+    from learnmart.cli import build
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "events.csv").write_text("event_id,user_id,course_id,event_type,event_ts\n")
+    for name in (*build.BLAS_THREAD_VARS, "LEARNMART_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    if preset:
+        monkeypatch.setenv("OPENBLAS_NUM_THREADS", preset)
+    seen = {}
+
+    def fake_dbt(cmd, env, **kwargs):
+        seen.update(env)
+        return subprocess.CompletedProcess(cmd, 2, stdout=None, stderr="")
+
+    monkeypatch.setattr(build.subprocess, "run", fake_dbt)
+    with pytest.raises(build.BuildError):
+        build.run_build(tmp_path / "data", tmp_path / "out" / "learnmart.duckdb", quiet=True, threads=threads)
+    assert seen.get("OPENBLAS_NUM_THREADS") == expected
+    if expected == "1":
+        assert seen["OMP_NUM_THREADS"] == seen["MKL_NUM_THREADS"] == "1"
