@@ -340,7 +340,8 @@ def run_build(
         }
         if threads:
             env["LEARNMART_THREADS"] = str(threads)
-        if int(env.get("LEARNMART_THREADS") or DEFAULT_THREADS) > 1:
+        dbt_threads = (env.get("LEARNMART_THREADS") or str(DEFAULT_THREADS)).strip()
+        if not dbt_threads.isdigit() or int(dbt_threads) > 1:
             # models run side by side and DuckDB already uses every core, so numpy's BLAS
             # (OpenBLAS in the wheels) starting a thread per core in a Python model only
             # oversubscribes them: at 200k users the scoring model took 9.1-9.5 s in a build
