@@ -106,9 +106,9 @@ activity as (
 
 dated as (
     -- each active calendar date in the snapshots' 30-day windows (the oldest snapshot's
-    -- ends 2N + 30 days before as-of), with the range of day
-    -- buckets its events fall in: a date spans at most two adjacent buckets, so it has
-    -- events in a window of buckets exactly when its range overlaps the window
+    -- ends 2N + 30 days before as-of), with the range of day buckets its events fall in:
+    -- a date spans at most two adjacent buckets, so it has events in a window of buckets
+    -- exactly when its range overlaps the window
     select
         user_id,
         min(days_before_as_of) as first_bucket,
