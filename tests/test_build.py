@@ -200,11 +200,18 @@ def test_an_unusable_parse_cache_only_costs_time(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("threads", "preset", "expected"),
-    [(None, None, "1"), (2, None, "1"), (2, "4", "4"), (1, None, None)],
+    ("threads", "env_threads", "preset", "expected"),
+    [
+        (None, None, None, "1"),
+        (2, None, None, "1"),
+        (2, None, "4", "4"),
+        (1, None, None, None),
+        (None, "1", None, None),
+        (None, "two", None, "1"),  # dbt's own problem to report, not a traceback here
+    ],
 )
 def test_python_models_get_one_blas_thread_when_models_run_side_by_side(
-    tmp_path, monkeypatch, threads, preset, expected
+    tmp_path, monkeypatch, threads, env_threads, preset, expected
 ):
     """numpy's BLAS would start a thread per core beside DuckDB's in a multi-threaded build."""
     from learnmart.cli import build
@@ -213,6 +220,8 @@ def test_python_models_get_one_blas_thread_when_models_run_side_by_side(
     (tmp_path / "data" / "events.csv").write_text("event_id,user_id,course_id,event_type,event_ts\n")
     for name in (*build.BLAS_THREAD_VARS, "LEARNMART_THREADS"):
         monkeypatch.delenv(name, raising=False)
+    if env_threads:
+        monkeypatch.setenv("LEARNMART_THREADS", env_threads)
     if preset:
         monkeypatch.setenv("OPENBLAS_NUM_THREADS", preset)
     seen = {}
