@@ -209,8 +209,8 @@ def _strongest_sources(
     largest h_weight * sim[i, col] (ties: the lowest course position); -1 when no term is > 0.
 
     Works on the history lists (a user has a handful of courses), not on dense rows: the
-    picks are expanded over their user's history entries and reduced per pick. The
-    similarities are stacked so that one flat gather reads every similarity's term.
+    picks are expanded over their user's history entries and reduced per pick. Each
+    similarity is read in place with one flat take (no per-batch copy of an n x n matrix).
     ``h_user`` (batch-local user positions) must be sorted, courses ascending within a user.
     """
     n = similarities[0].shape[1]
@@ -223,8 +223,8 @@ def _strongest_sources(
     if len(entry):
         has = np.flatnonzero(lens > 0)
         course = h_course[entry]
-        stacked = np.stack(similarities, axis=-1).reshape(n * n, len(similarities))
-        terms = stacked.take(course * n + np.repeat(col, lens), axis=0)
+        cell = course * n + np.repeat(col, lens)  # flat (history course, pick course)
+        terms = np.column_stack([sim.ravel().take(cell) for sim in similarities])
         terms *= h_weight[entry, None]
         top = np.maximum.reduceat(terms, offsets[has], axis=0)
         is_top = terms == np.repeat(top, lens[has], axis=0)
