@@ -232,8 +232,8 @@ def summary(results: list[dict], date: str) -> str:
         "| scale | users | events | full build (s) | peak RSS (GB) | events/s | file (MB) "
         "| +1 day incremental (s) | incremental / full | co-occurrence: learnmart / SAR (s); the models alone "
         "| raw -> top-10: learnmart / SAR (s); the path alone | cold recommend p50 (ms) "
-        "| python+duckdb floor (ms) | in-process (ms) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| python+duckdb floor (ms) | python+_duckdb floor (ms) | in-process (ms) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         full, inc, ref, look = r["full"], r["incremental"], r.get("reference", {}), r["lookups"]
@@ -247,7 +247,7 @@ def summary(results: list[dict], date: str) -> str:
             f"| {full['file_mb']:,.0f} "
             f"| {inc['wall_s']:.1f} | {inc['wall_s'] / full['wall_s']:.0%} | {co} | {top} "
             f"| {look['cold_p50_ms']:.0f} | {look['python_duckdb_floor_p50_ms']:.0f} "
-            f"| {look['in_process_p50_ms']:.2f} |"
+            f"| {look.get('python_engine_floor_p50_ms', float('nan')):.0f} | {look['in_process_p50_ms']:.2f} |"
         )
     for r in results:
         slowest = sorted(

@@ -4,8 +4,8 @@
 
 Cold: the whole console script in a new process (Python start-up, imports, open the file
 read-only, one query, render the default table; and again with --format json), p50 and
-p90 over --runs users, interleaved with a bare-script floor (python, import duckdb, the
-same query). In-process: the same
+p90 over --runs users, interleaved with two bare-script floors (python, import duckdb or
+only its engine module _duckdb, the same query). In-process: the same
 parameterized query on an open read-only connection, p50 over 1,000 users. Never run in CI.
 """
 
@@ -47,10 +47,13 @@ def measure(db: Path, runs: int = 20) -> dict[str, float]:
         "import sys, json, duckdb; con = duckdb.connect(sys.argv[1], read_only=True); "
         f"print(json.dumps(con.execute({QUERY!r}, [sys.argv[2], 10]).fetchall(), default=str))"
     )
+    # the same with DuckDB's engine module alone, which `learnmart` imports when it ships
+    engine_script = floor_script.replace("duckdb", "_duckdb")
     commands = {
         "cold": [learnmart, "recommend", "{user}", "--db", str(db)],  # the default table output
         "cold_json": [learnmart, "recommend", "{user}", "--db", str(db), "--format", "json"],
         "floor": [sys.executable, "-c", floor_script, str(db), "{user}"],
+        "engine_floor": [sys.executable, "-c", engine_script, str(db), "{user}"],
     }
     # interleaved, user by user, so that a slow spell of a shared machine hits all three alike
     cold: dict[str, list[float]] = {name: [] for name in commands}
@@ -66,6 +69,7 @@ def measure(db: Path, runs: int = 20) -> dict[str, float]:
         "cold_p90_ms": ordered[int(0.9 * (len(ordered) - 1))] * 1000,
         "cold_json_p50_ms": statistics.median(cold["cold_json"]) * 1000,
         "python_duckdb_floor_p50_ms": statistics.median(cold["floor"]) * 1000,
+        "python_engine_floor_p50_ms": statistics.median(cold["engine_floor"]) * 1000,
         "in_process_p50_ms": statistics.median(times) * 1000,
     }
 
