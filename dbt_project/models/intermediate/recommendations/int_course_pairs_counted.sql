@@ -13,9 +13,23 @@ interactions as (
     where affinity > 0
 ),
 
+over_cap as (
+    select user_key
+    from interactions
+    group by user_key
+    having count(*) > {{ var('pair_max_courses_per_user') }}
+),
+
 capped as (
+    -- only the few users over the cap are ranked: a window over every interaction was
+    -- 0.27 s of the model's 0.43 s at 200k users (1.7M rows, 900 users over 50 courses)
     select user_key, course_key
     from interactions
+    where user_key not in (select user_key from over_cap)
+    union all
+    select user_key, course_key
+    from interactions
+    where user_key in (select user_key from over_cap)
     qualify row_number() over (
         partition by user_key order by last_event_at desc, course_key
     ) <= {{ var('pair_max_courses_per_user') }}
