@@ -103,8 +103,9 @@ def _reference(catalog, user_segment, history, taken, k, w):
     return out
 
 
+@pytest.mark.parametrize("history_order", ["sorted", "shuffled"])
 @pytest.mark.parametrize("batch_cells", [7, 64, 2**20])
-def test_matches_the_loop_reference_on_random_data_at_any_batch_size(monkeypatch, batch_cells):
+def test_matches_the_loop_reference_on_random_data_at_any_batch_size(monkeypatch, batch_cells, history_order):
     rng = np.random.default_rng(3)
     n, users, segments = 9, 40, 3
     cf = rng.random((n, n)) * (rng.random((n, n)) < 0.4)
@@ -125,7 +126,9 @@ def test_matches_the_loop_reference_on_random_data_at_any_batch_size(monkeypatch
     taken = [(u, c) for u, c, _ in history[::3]]
     monkeypatch.setattr(recommend, "BATCH_CELLS", batch_cells)
 
-    top = _run(catalog, user_segment, history, taken, k=4)
+    # the model reads the history sorted by (user, course); any other order is sorted first
+    given = history if history_order == "sorted" else [history[i] for i in rng.permutation(len(history))]
+    top = _run(catalog, user_segment, given, taken, k=4)
 
     expected = _reference(catalog, user_segment, history, taken, 4, (1.0, 0.3, 0.2))
     got = list(zip(top["user"], top["rank"], top["course"], top["cf_source"], top["score"], strict=True))

@@ -126,8 +126,10 @@ def top_k(
     users = len(user_segment)
     batch = max(1, BATCH_CELLS // max(n, 1))
     segment_row = np.where(np.asarray(user_segment) < 0, catalog.fill_rank.shape[0] - 1, user_segment)
-    h_order = np.lexsort((history_course, history_user))
-    h_user, h_course, h_weight = history_user[h_order], history_course[h_order], history_weight[h_order]
+    h_user, h_course, h_weight = history_user, history_course, history_weight
+    if not _ascending(h_user, h_course):
+        h_order = np.lexsort((history_course, history_user))
+        h_user, h_course, h_weight = history_user[h_order], history_course[h_order], history_weight[h_order]
     t_order = np.argsort(taken_user, kind="stable")
     t_user, t_course = taken_user[t_order], taken_course[t_order]
     blocked = ~np.asarray(catalog.available, dtype=bool)
@@ -171,6 +173,16 @@ def top_k(
     if not parts:
         return {name: np.zeros(0, dtype=dtype) for name, dtype in OUTPUT_DTYPES.items()}
     return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+
+
+def _ascending(major: np.ndarray, minor: np.ndarray) -> bool:
+    """Whether the (major, minor) pairs are already in ascending order: a caller that reads
+    them sorted (DuckDB sorts on both cores) saves the kernel a lexsort (0.23 s for 1.6M
+    history rows at 200k users, against 0.005 s for this check)."""
+    if len(major) < 2:
+        return True
+    step = np.diff(major)
+    return bool(np.all((step > 0) | ((step == 0) & (np.diff(minor) >= 0))))
 
 
 def _ranked(
@@ -219,19 +231,23 @@ def _strongest_sources(
     offsets = np.cumsum(lens) - lens
     pick = np.repeat(np.arange(len(row)), lens)
     entry = np.repeat(starts - offsets, lens) + np.arange(lens.sum())
-    out = np.full((len(row), len(similarities)), -1, dtype=np.int64)
-    if len(entry):
-        has = np.flatnonzero(lens > 0)
-        course = h_course[entry]
-        cell = course * n + np.repeat(col, lens)  # flat (history course, pick course)
-        terms = np.column_stack([sim.ravel().take(cell) for sim in similarities])
-        terms *= h_weight[entry, None]
-        top = np.maximum.reduceat(terms, offsets[has], axis=0)
-        is_top = terms == np.repeat(top, lens[has], axis=0)
-        for s in range(len(similarities)):
-            at = np.flatnonzero(is_top[:, s])
+    sources = []
+    has = np.flatnonzero(lens > 0)
+    course = h_course[entry]
+    weight = h_weight[entry]
+    cell = course * n + np.repeat(col, lens)  # flat (history course, pick course)
+    for sim in similarities:
+        # one similarity at a time, in 1-d arrays: with both in one (entries x 2) array, its
+        # column_stack and the 2-d reduceat made this function 1.3 s instead of 0.8 s at 200k users
+        out = np.full(len(row), -1, dtype=np.int64)
+        if len(entry):
+            terms = sim.ravel().take(cell)
+            terms *= weight
+            top = np.maximum.reduceat(terms, offsets[has])
+            at = np.flatnonzero(terms == np.repeat(top, lens[has]))
             first = at[np.r_[True, pick[at[1:]] != pick[at[:-1]]]]  # picks ascend: the lowest course
             chosen_pick = pick[first]
-            positive = top[np.searchsorted(has, chosen_pick), s] > 0
-            out[chosen_pick, s] = np.where(positive, course[first], -1)
-    return [out[:, s] for s in range(len(similarities))]
+            positive = top[np.searchsorted(has, chosen_pick)] > 0
+            out[chosen_pick] = np.where(positive, course[first], -1)
+        sources.append(out)
+    return sources

@@ -102,7 +102,7 @@ def model(dbt, session):
     )
 
     history_rel = dbt.ref("int_recommendation_history")
-    history = history_rel.fetchnumpy()
+    history = history_rel.order("user_key, course_key").fetchnumpy()  # the kernel's order: no sort there
     taken_rel = dbt.ref("int_interactions_weighted")
     taken = taken_rel.filter("is_taken").select("user_key, course_key").fetchnumpy()
     top = recommend.top_k(
