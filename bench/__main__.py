@@ -126,6 +126,29 @@ def upstream_of(model: str, data: Path) -> set[str]:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _model_folders() -> dict[str, str]:
+    """Model name -> the folder it lives in (raw staging, core, segmentation, ...)."""
+    models = Path(__file__).parent.parent / "dbt_project" / "models"
+    return {
+        path.stem: "staging" if "staging" in path.parts else f"{path.parent.parent.name}/{path.parent.name}"
+        for path in models.rglob("*")
+        if path.suffix in (".sql", ".py")
+    }
+
+
+def node_time_by_folder(timings: dict[str, float]) -> dict[str, float]:
+    """dbt node time summed per model folder, plus seeds, data tests and unit tests."""
+    folders = _model_folders()
+    groups: dict[str, float] = {}
+    for node, seconds in timings.items():
+        kind, name = node.split(".")[0], node.split(".")[-1]
+        group = {"model": folders.get(name, "other models"), "seed": "seeds", "unit_test": "unit tests"}.get(
+            kind, "data tests"
+        )
+        groups[group] = groups.get(group, 0.0) + seconds
+    return groups
+
+
 def model_seconds(timings: dict[str, float], names: set[str] | tuple[str, ...]) -> float:
     return sum(
         t for node, t in timings.items() if node.split(".")[0] in ("model", "seed") and node.split(".")[-1] in names
@@ -250,6 +273,18 @@ def summary(results: list[dict], date: str) -> str:
             f"| {look.get('python_engine_floor_p50_ms', float('nan')):.0f} | {look['in_process_p50_ms']:.2f} |"
         )
     for r in results:
+        full_groups = node_time_by_folder(r["full"]["timings"])
+        inc_groups = node_time_by_folder(r["incremental"]["timings"])
+        lines.append(
+            f"\n{r['scale']}: dbt node time per model folder, full / incremental build (s; two threads, so "
+            "the sum exceeds the wall): "
+            + ", ".join(
+                f"{group} {full_groups[group]:.1f} / {inc_groups.get(group, 0.0):.1f}"
+                for group in sorted(full_groups, key=lambda g: -full_groups[g])
+            )
+            + f"; all nodes {sum(full_groups.values()):.1f} / {sum(inc_groups.values()):.1f}."
+        )
+    for r in results:
         slowest = sorted(
             ((t, n.split(".")[-1]) for n, t in r["full"]["timings"].items() if n.startswith("model.")), reverse=True
         )[:8]
@@ -258,8 +293,11 @@ def summary(results: list[dict], date: str) -> str:
             + ", ".join(f"`{name}` {t:.1f}s" for t, name in slowest)
             + f". Incremental build ({r['data']['last_day_events']:,} events appended): "
             + ", ".join(
-                f"`{n.split('.')[-1]}` {t:.1f}s"
-                for n, t in sorted(r["incremental"]["timings"].items(), key=lambda kv: -kv[1])[:5]
+                [
+                    f"`{n.split('.')[-1]}` {t:.1f}s"
+                    for n, t in sorted(r["incremental"]["timings"].items(), key=lambda kv: -kv[1])
+                    if n.startswith("model.")
+                ][:5]
             )
             + f". Incremental vs full, rows that differ: {r['incremental_vs_full_differences']}."
         )
@@ -283,7 +321,11 @@ def main() -> None:
     parser.add_argument("--scales", nargs="+", default=["S", "M", "L"], choices=list(SCALES))
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "learnmart-bench")
     parser.add_argument("--memory-limit-m", default="4GB", help="memory_limit of the extra M build ('' to skip)")
+    parser.add_argument("--summary-of", type=Path, help="print the summary of an earlier run's JSON and exit")
     args = parser.parse_args()
+    if args.summary_of:
+        print(summary(json.loads(args.summary_of.read_text()), args.summary_of.stem.removeprefix("scale-")))
+        return
     args.work.mkdir(parents=True, exist_ok=True)
     date = dt.date.today().isoformat()
     # a second run on the same day gets its own file: scale-<date>-2.json, ...
