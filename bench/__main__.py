@@ -182,6 +182,8 @@ def run_scale(scale: str, work: Path, memory_limit_m: str) -> dict:
     dbs.mkdir()
     appended = data / "events" / "part-0002.parquet"
     held = work / scale / "part-0002.parquet"
+    if held.exists() and not appended.exists():
+        os.replace(held, appended)  # a run killed during the base build left the last day aside
     os.replace(appended, held)
     try:
         base = build(data, dbs / "incremental.duckdb", full_refresh=True)
