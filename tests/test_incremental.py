@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -54,15 +55,17 @@ def test_appending_a_file_reads_only_it_and_publishes_what_a_full_build_would(sp
     held = tmp_path / "part-2.parquet"
     shutil.move(appended, held)
     try:
-        first = run_cli(
-            "build", "--data", str(split_data), "--db", str(tmp_path / "inc.duckdb"), "-q", "--full-refresh"
-        )
+        first = run_build(split_data, tmp_path / "inc.duckdb", quiet=True, full_refresh=True)
     finally:
         shutil.move(held, appended)
-    assert first.returncode == 0, first.stderr
-    assert "incrementally" not in first.stderr
+    assert not first.incremental
     second = run_build(split_data, tmp_path / "inc.duckdb", quiet=True)
     assert second.incremental
+    # every data test ran again; the unit tests (the same project, fixed inputs) did not
+    full_kinds = Counter(node.split(".")[0] for node in first.timings)
+    kinds = Counter(node.split(".")[0] for node in second.timings)
+    assert full_kinds["unit_test"] > 0 and kinds["unit_test"] == 0
+    assert kinds["test"] == full_kinds["test"] == second.tests
     # the incremental build staged the appended file's rows and nothing else
     loaded = _rows(
         tmp_path / "inc.duckdb",
