@@ -88,8 +88,9 @@ def test_appending_a_file_reads_only_it_and_publishes_what_a_full_build_would(sp
     # the same events delivered again under a new name: rejected as duplicates, nothing else moves
     shutil.copyfile(appended, split_data / "events" / "part-2-again.parquet")
     try:
-        again = run_build(split_data, tmp_path / "inc.duckdb", quiet=True)
-        assert again.incremental
+        again = run_cli("build", "--data", str(split_data), "--db", str(tmp_path / "inc.duckdb"), "-q")
+        assert again.returncode == 0, again.stderr
+        assert "incrementally" in again.stderr
         rejected = dict(_rows(tmp_path / "inc.duckdb", PUBLISHED["rejected_events"]))
         before = dict(_rows(demo_db, PUBLISHED["rejected_events"]))
         # every generated event has an id, so every re-delivered row is rejected (the valid ones as duplicates)
