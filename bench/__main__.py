@@ -41,6 +41,7 @@ import duckdb
 from learnmart.cli.build import _dbt_command
 
 from bench.lookup_latency import measure as measure_lookups
+from learnmart.paths import project_dir
 
 SCALES = {"S": 5_000, "M": 200_000, "L": 1_000_000}
 RESULTS = Path(__file__).parent / "results"
@@ -128,7 +129,7 @@ def upstream_of(model: str, data: Path) -> set[str]:
 
 def _model_folders() -> dict[str, str]:
     """Model name -> the folder it lives in (raw staging, core, segmentation, ...)."""
-    models = Path(__file__).parent.parent / "dbt_project" / "models"
+    models = project_dir() / "models"
     return {
         path.stem: "staging" if "staging" in path.parts else f"{path.parent.parent.name}/{path.parent.name}"
         for path in models.rglob("*")

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import duckdb
 
-REPO = Path(__file__).resolve().parent.parent
+from learnmart.paths import REPO_ROOT
+
 # the query `learnmart recommend` runs (ranks run 1..k: test ranks_from_one)
 QUERY = (
     "select rank, course_id, round(score, 4) as score, reason from user_recommendations "
@@ -48,7 +49,7 @@ def measure(db: Path, runs: int = 20) -> dict[str, float]:
     # (PYTHONDONTWRITEBYTECODE, as on the bench machine), every cold run compiled
     # learnmart's modules again: 10-22 ms of each run at 200k users
     for folder in ("cli", "udfs", "datagen", "learnmart"):
-        compileall.compile_dir(REPO / folder, quiet=1)
+        compileall.compile_dir(REPO_ROOT / folder, quiet=1)
     learnmart = str(Path(sys.executable).parent / "learnmart")
     # the floor any Python client pays: interpreter, `import duckdb`, open, the same query
     floor_script = (
@@ -63,7 +64,7 @@ def measure(db: Path, runs: int = 20) -> dict[str, float]:
         "floor": [sys.executable, "-c", floor_script, str(db), "{user}"],
         "engine_floor": [sys.executable, "-c", engine_script, str(db), "{user}"],
     }
-    # interleaved, user by user, so that a slow spell of a shared machine hits all three alike
+    # interleaved, user by user, so that a slow spell of a shared machine hits all of them alike
     cold: dict[str, list[float]] = {name: [] for name in commands}
     for u in sample[:runs]:
         for name, command in commands.items():
