@@ -6,7 +6,8 @@ Per scale (S: 5,000 users, M: 200,000 users / ~5M events, L: 1,000,000 users / ~
   1. generate the data (seed 42) and split the events into two files in events/: everything
      before the last day, and the last day (the "one day appended");
   2. build without the last day (from scratch), then append it and build again: the
-     incremental build;
+     incremental build; then build once more with nothing new, which is what any
+     incremental build costs before its first new event;
   3. build everything from scratch (--full-refresh): the full build, with per-model times
      from dbt's run_results, wall time, peak RSS, events/s and file size; and check that the
      incremental and the full build publish the same recommendations and segments;
@@ -191,12 +192,14 @@ def run_scale(scale: str, work: Path, memory_limit_m: str) -> dict:
     finally:
         os.replace(held, appended)
     incremental = build(data, dbs / "incremental.duckdb")
+    no_new_events = build(data, dbs / "incremental.duckdb")
     full = build(data, dbs / "full.duckdb", full_refresh=True)
     result = {
         "scale": scale,
         "data": info,
         "build_without_last_day": {k: v for k, v in base.items() if k != "timings"},
         "incremental": incremental,
+        "no_new_events": no_new_events,
         "full": full,
         "incremental_vs_full_differences": compare(dbs / "incremental.duckdb", dbs / "full.duckdb"),
     }
@@ -304,6 +307,12 @@ def summary(results: list[dict], date: str) -> str:
             )
             + f". Incremental vs full, rows that differ: {r['incremental_vs_full_differences']}."
         )
+        if "no_new_events" in r:
+            again, inc, full = r["no_new_events"]["wall_s"], r["incremental"]["wall_s"], r["full"]["wall_s"]
+            lines.append(
+                f"{r['scale']}: the incremental build once more with no new events: {again:.1f}s "
+                f"({again / full:.0%} of the full build), so the appended day itself cost {inc - again:+.1f}s."
+            )
         if "memory_limited" in r:
             m = r["memory_limited"]
             lines.append(
