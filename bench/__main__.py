@@ -311,7 +311,7 @@ def summary(results: list[dict], date: str) -> str:
             again, inc, full = r["no_new_events"]["wall_s"], r["incremental"]["wall_s"], r["full"]["wall_s"]
             lines.append(
                 f"{r['scale']}: the incremental build once more with no new events: {again:.1f}s "
-                f"({again / full:.0%} of the full build), so the appended day itself cost {inc - again:+.1f}s."
+                f"({again / full:.0%} of the full build; with the day appended: {inc - again:+.1f}s)."
             )
         if "memory_limited" in r:
             m = r["memory_limited"]
