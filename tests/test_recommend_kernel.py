@@ -7,12 +7,14 @@ import pytest
 from learnmart.udfs import recommend
 
 
-def _catalog(n, cf, content, popularity, available=None, fill_rank=None, from_segment=None, segments=0):
+def _catalog(
+    n, cf, content, popularity, available=None, fill_rank=None, from_segment=None, segments=0, course_keys=None
+):
     if fill_rank is None:
         fill_rank = np.full((segments + 1, n), np.inf)
         from_segment = np.zeros((segments + 1, n), dtype=bool)
     return recommend.Catalog(
-        course_keys=np.arange(1, n + 1, dtype=np.int64),
+        course_keys=np.arange(1, n + 1, dtype=np.int64) if course_keys is None else np.asarray(course_keys),
         available=np.ones(n, dtype=bool) if available is None else np.asarray(available),
         popularity=np.asarray(popularity, dtype=np.float64),
         cf_similarity=cf,
@@ -70,13 +72,25 @@ def test_unavailable_and_taken_courses_are_skipped_and_short_lists_stay_short():
     assert list(top["rank"]) == [1]
 
 
-def test_ties_break_by_fill_rank_then_course_key():
+# k = 4: every course makes the list, and the rules order it; k = 2: the cut falls inside the
+# tie, and the rules (not the partition's order) decide who makes it
+@pytest.mark.parametrize("k", [4, 2])
+def test_ties_break_by_fill_rank_then_course_key(k):
     n = 4
     fill, from_segment = recommend.fill_ranks(n, 1, [0, 0], [3, 1], [1, 2], [np.inf, np.inf, 1001, np.inf])
     catalog = _catalog(n, np.zeros((n, n)), np.zeros((n, n)), [0.5] * n, fill_rank=fill, from_segment=from_segment)
-    top = _run(catalog, [0, -1], [], [], k=4)
-    assert list(top["course"][top["user"] == 0]) == [3, 1, 2, 0]  # segment ranks 1, 2; overall 1001; key
-    assert list(top["course"][top["user"] == 1]) == [2, 0, 1, 3]  # no segment: overall rank, then key
+    top = _run(catalog, [0, -1], [], [], k=k)
+    assert list(top["course"][top["user"] == 0]) == [3, 1, 2, 0][:k]  # segment ranks 1, 2; overall 1001; key
+    assert list(top["course"][top["user"] == 1]) == [2, 0, 1, 3][:k]  # no segment: overall rank, then key
+    assert list(top["rank"]) == [*range(1, k + 1)] * 2
+
+
+@pytest.mark.parametrize("k", [3, 2])
+def test_ties_go_by_course_key_not_by_catalog_position(k):
+    n = 3
+    catalog = _catalog(n, np.zeros((n, n)), np.zeros((n, n)), [0.5] * n, course_keys=[30, 10, 20])
+    top = _run(catalog, [-1], [], [], k=k)
+    assert list(top["course"]) == [1, 2, 0][:k]
 
 
 def _reference(catalog, user_segment, history, taken, k, w):

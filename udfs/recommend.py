@@ -192,6 +192,11 @@ def _ranked(
 
     Everything tied with the k-th best score is sorted in full, so a tie at the cut is
     broken by the rule and never by the partition's arbitrary order.
+
+    The candidates come row by row. Most rows have exactly k (no tie at the cut, enough
+    candidates left): those are sorted as one (rows x k) array, each row on its own, and
+    only the other rows go through a flat sort keyed by row first. At 200k users the flat
+    sort of every candidate was 0.38 s of the kernel's 2.7 s.
     """
     n = score.shape[1]
     kk = min(k, n)
@@ -201,7 +206,14 @@ def _ranked(
     finite = np.isfinite(value)  # -inf (taken, unavailable) only passes when under k remain
     cell, value = cell[finite], value[finite]
     row, col = np.divmod(cell, n)
-    order = np.lexsort((course_keys[col], fill.ravel()[cell], -value, row))
+    keys = (course_keys[col], fill.ravel()[cell], -value)  # np.lexsort: the last key sorts first
+    regular = np.bincount(row, minlength=score.shape[0])[row] == kk
+    order = np.empty(len(row), dtype=np.intp)
+    at = np.flatnonzero(regular).reshape(-1, kk)  # one line per row: that row's candidates
+    within = np.lexsort(tuple(key[at] for key in keys), axis=-1)
+    order[at] = np.take_along_axis(at, within, axis=1)
+    at = np.flatnonzero(~regular)  # whole rows, ascending: sorting by row first keeps each in place
+    order[at] = at[np.lexsort((*(key[at] for key in keys), row[at]))]
     row, col = row[order], col[order]
     starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
     rank = np.arange(len(row)) - np.repeat(starts, np.diff(np.r_[starts, len(row)])) + 1
