@@ -108,12 +108,13 @@ def _reference(catalog, user_segment, history, taken, k, w):
             cf = sum(wt * catalog.cf_similarity[i, j] for i, wt in hist)
             ct = sum(wt * catalog.content_similarity[i, j] for i, wt in hist)
             score = w[0] * cf / (1 + cf) + w[1] * ct + w[2] * catalog.popularity[j]
-            terms = [(wt * catalog.cf_similarity[i, j], -i) for i, wt in hist]
-            best = max(terms, default=(0, 0))
-            source = -best[1] if best[0] > 0 else -1
-            cands.append((-score, catalog.fill_rank[seg, j], catalog.course_keys[j], j, source))
+            sources = []
+            for sim in (catalog.cf_similarity, catalog.content_similarity):
+                best = max(((wt * sim[i, j], -i) for i, wt in hist), default=(0, 0))
+                sources.append(-best[1] if best[0] > 0 else -1)
+            cands.append((-score, catalog.fill_rank[seg, j], catalog.course_keys[j], j, *sources))
         for rank, cand in enumerate(sorted(cands)[:k], start=1):
-            out.append((u, rank, cand[3], cand[4], -cand[0]))
+            out.append((u, rank, cand[3], cand[4], cand[5], -cand[0]))
     return out
 
 
@@ -145,9 +146,11 @@ def test_matches_the_loop_reference_on_random_data_at_any_batch_size(monkeypatch
     top = _run(catalog, user_segment, given, taken, k=4)
 
     expected = _reference(catalog, user_segment, history, taken, 4, (1.0, 0.3, 0.2))
-    got = list(zip(top["user"], top["rank"], top["course"], top["cf_source"], top["score"], strict=True))
-    assert [g[:4] for g in got] == [e[:4] for e in expected]
-    assert np.allclose([g[4] for g in got], [e[4] for e in expected])
+    got = list(
+        zip(top["user"], top["rank"], top["course"], top["cf_source"], top["content_source"], top["score"], strict=True)
+    )
+    assert [g[:5] for g in got] == [e[:5] for e in expected]
+    assert np.allclose([g[5] for g in got], [e[5] for e in expected])
 
 
 def test_no_courses_or_no_users_give_empty_results():
