@@ -241,8 +241,8 @@ def _strongest_sources(
     starts = np.searchsorted(h_user, row, side="left")
     lens = np.searchsorted(h_user, row, side="right") - starts
     offsets = np.cumsum(lens) - lens
-    pick = np.repeat(np.arange(len(row)), lens)
-    entry = np.repeat(starts - offsets, lens) + np.arange(lens.sum())
+    position = np.arange(lens.sum())  # of each (pick, history entry) pair
+    entry = np.repeat(starts - offsets, lens) + position
     sources = []
     has = np.flatnonzero(lens > 0)
     course = h_course[entry]
@@ -256,10 +256,9 @@ def _strongest_sources(
             terms = sim.ravel().take(cell)
             terms *= weight
             top = np.maximum.reduceat(terms, offsets[has])
-            at = np.flatnonzero(terms == np.repeat(top, lens[has]))
-            first = at[np.r_[True, pick[at[1:]] != pick[at[:-1]]]]  # picks ascend: the lowest course
-            chosen_pick = pick[first]
-            positive = top[np.searchsorted(has, chosen_pick)] > 0
-            out[chosen_pick] = np.where(positive, course[first], -1)
+            # the first entry reaching the top: courses ascend within a pick, so the lowest course
+            at = np.where(terms == np.repeat(top, lens[has]), position, len(entry))
+            first = np.minimum.reduceat(at, offsets[has])
+            out[has] = np.where(top > 0, course[first], -1)
         sources.append(out)
     return sources
