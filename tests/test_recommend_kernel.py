@@ -153,6 +153,12 @@ def test_matches_the_loop_reference_on_random_data_at_any_batch_size(monkeypatch
     assert np.allclose([g[5] for g in got], [e[5] for e in expected])
 
 
+def test_k_below_one_is_refused_with_the_var_named():
+    catalog = _catalog(2, np.zeros((2, 2)), np.zeros((2, 2)), [0.5, 0.4])
+    with pytest.raises(ValueError, match="var rec_k"):
+        _run(catalog, [-1], [], [], k=0)
+
+
 def test_no_courses_or_no_users_give_empty_results():
     empty = _catalog(0, np.zeros((0, 0)), np.zeros((0, 0)), [])
     assert len(_run(empty, [-1, -1], [], [], k=3)["user"]) == 0

@@ -122,6 +122,8 @@ def top_k(
     ``content_score``, ``popularity_score``, ``cf_source`` and ``content_source`` (course
     positions, -1 when that signal is 0) and ``segment_fill``.
     """
+    if k < 1:
+        raise ValueError(f"k (var rec_k) must be at least 1, got {k}")
     n = len(catalog.course_keys)
     users = len(user_segment)
     batch = max(1, BATCH_CELLS // max(n, 1))
