@@ -308,10 +308,10 @@ def summary(results: list[dict], date: str) -> str:
             + f". Incremental vs full, rows that differ: {r['incremental_vs_full_differences']}."
         )
         if "no_new_events" in r:
-            again, inc, full = r["no_new_events"]["wall_s"], r["incremental"]["wall_s"], r["full"]["wall_s"]
+            again_s, day_s, full_s = (r[step]["wall_s"] for step in ("no_new_events", "incremental", "full"))
             lines.append(
-                f"{r['scale']}: the incremental build once more with no new events: {again:.1f}s "
-                f"({again / full:.0%} of the full build; with the day appended: {inc - again:+.1f}s)."
+                f"{r['scale']}: the incremental build once more with no new events: {again_s:.1f}s "
+                f"({again_s / full_s:.0%} of the full build; with the day appended: {day_s - again_s:+.1f}s)."
             )
         if "memory_limited" in r:
             m = r["memory_limited"]
