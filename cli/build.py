@@ -190,8 +190,8 @@ def _parse_cache(variables: dict, env: dict) -> Path:
     """Where dbt's parsed project is kept between builds: one file per project folder, vars
     and profile settings (so that builds with other vars do not overwrite each other's).
 
-    dbt parses the whole project before running anything (about 10 s here); with its
-    partial_parse.msgpack from an earlier build it re-reads only what changed (about 4 s).
+    dbt parses the whole project before running anything (5-10 s here); with its
+    partial_parse.msgpack from an earlier build it re-reads only what changed (2-4 s).
     dbt itself checks that the file still matches the project, vars, profile and its own
     version, and parses from scratch when it does not, so a stale cache costs time only.
     """
