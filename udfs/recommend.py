@@ -245,22 +245,21 @@ def _strongest_sources(
     offsets = np.cumsum(lens) - lens
     position = np.arange(lens.sum())  # of each (pick, history entry) pair
     entry = np.repeat(starts - offsets, lens) + position
-    sources = []
+    sources = [np.full(len(row), -1, dtype=np.int64) for _ in similarities]
+    if not len(entry):
+        return sources
     has = np.flatnonzero(lens > 0)
+    bounds, counts = offsets[has], lens[has]  # the picks with history: where each one's entries start
     course = h_course[entry]
     weight = h_weight[entry]
     cell = course * n + np.repeat(col, lens)  # flat (history course, pick course)
-    for sim in similarities:
+    for sim, out in zip(similarities, sources, strict=True):
         # one similarity at a time, in 1-d arrays: with both in one (entries x 2) array, its
         # column_stack and the 2-d reduceat made this function 1.3 s instead of 0.8 s at 200k users
-        out = np.full(len(row), -1, dtype=np.int64)
-        if len(entry):
-            terms = sim.ravel().take(cell)
-            terms *= weight
-            top = np.maximum.reduceat(terms, offsets[has])
-            # the first entry reaching the top: courses ascend within a pick, so the lowest course
-            at = np.where(terms == np.repeat(top, lens[has]), position, len(entry))
-            first = np.minimum.reduceat(at, offsets[has])
-            out[has] = np.where(top > 0, course[first], -1)
-        sources.append(out)
+        terms = sim.ravel().take(cell)
+        terms *= weight
+        top = np.maximum.reduceat(terms, bounds)
+        # the first entry reaching the top: courses ascend within a pick, so the lowest course
+        at = np.where(terms == np.repeat(top, counts), position, len(entry))
+        out[has] = np.where(top > 0, course[np.minimum.reduceat(at, bounds)], -1)
     return sources
