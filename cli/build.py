@@ -6,7 +6,7 @@ nobody ever sees a half-built one. A failed or killed build leaves the published
 untouched; its leftovers are cleaned up by the next build.
 
 Builds are incremental when they can be: if the published file was built from the same
-data folder, as-of, vars and project (its build fingerprint matches), the new file starts
+data folder, as-of, vars, project and UDFs (its build fingerprint matches), the new file starts
 with the published incremental tables (staged events, accumulated interactions), which then
 read only the raw files no earlier build loaded; every other model is rebuilt, and every
 data test runs. The unit tests are skipped: they test the models' logic on fixed inputs,
@@ -29,7 +29,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from learnmart import __version__
+from learnmart import __version__, udfs
 from learnmart.paths import project_dir
 
 # The raw entities of the contract (dbt macro raw_contract has their columns).
@@ -44,6 +44,8 @@ PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 DEFAULT_THREADS = 2  # dbt threads when LEARNMART_THREADS is unset (dbt_project/profiles.yml)
 # the thread counts of the BLAS libraries numpy links: OpenBLAS (pip wheels), MKL (conda)
 BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+# the source of the UDFs the models call (the top-level udfs/ folder of a checkout)
+UDF_DIR = Path(udfs.__file__).resolve().parent
 
 
 class BuildError(Exception):
@@ -67,17 +69,22 @@ class BuildResult:
 
 def build_fingerprint(data: Path, as_of: str | None, extra_vars: dict | None) -> str:
     """What an incremental build must share with the published file: the data folder, as-of,
-    vars, learnmart's version and every project file (models, macros, seeds, dbt_project.yml)."""
+    vars, learnmart's version, every project file (models, macros, tests and their fixtures,
+    seeds, dbt_project.yml, profiles.yml) and the UDFs' source (the models call them): an
+    incremental build skips the unit tests, so nothing they depend on may have changed."""
     digest = hashlib.sha256()
     settings = {"data": str(data), "as_of": as_of, "vars": extra_vars or {}, "version": __version__}
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     project = project_dir()
-    files = [project / "dbt_project.yml"]
-    for folder in (project / "models", project / "macros", project.parent / "seeds"):
-        files.extend(sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts))
-    for path in files:
-        digest.update(str(path.relative_to(project.parent)).encode())
-        digest.update(path.read_bytes())
+    # (file or folder, the folder its files are named relative to in the digest)
+    names = ("dbt_project.yml", "profiles.yml", "models", "macros", "tests")
+    sources = [(project / name, project.parent) for name in names]
+    sources += [(project.parent / "seeds", project.parent), (UDF_DIR, UDF_DIR.parent)]
+    for source, root in sources:
+        files = [source] if source.is_file() else sorted(source.rglob("*"))
+        for path in (p for p in files if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -117,6 +117,37 @@ def test_the_fingerprint_changes_with_anything_an_incremental_build_depends_on(t
     assert build_fingerprint(tmp_path / "other", None, None) != base
 
 
+def test_the_fingerprint_covers_the_project_and_the_udfs(tmp_path, monkeypatch):
+    """Editing a model, a seed or a UDF means a full build: their unit tests must run again."""
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copytree(
+        REPO / "dbt_project", tmp_path / "repo" / "dbt_project", ignore=shutil.ignore_patterns("target", "logs")
+    )
+    shutil.copytree(REPO / "seeds", tmp_path / "repo" / "seeds")
+    shutil.copytree(REPO / "udfs", tmp_path / "repo" / "udfs", ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setenv("LEARNMART_PROJECT_DIR", str(tmp_path / "repo" / "dbt_project"))
+    monkeypatch.setattr("learnmart.cli.build.UDF_DIR", tmp_path / "repo" / "udfs")
+    base = build_fingerprint(data, None, None)
+    # compiled bytecode is not source
+    (tmp_path / "repo" / "udfs" / "__pycache__").mkdir()
+    (tmp_path / "repo" / "udfs" / "__pycache__" / "recommend.cpython-311.pyc").write_bytes(b"\0")
+    assert build_fingerprint(data, None, None) == base
+    for edited in (
+        "dbt_project/models/marts/recommendations/course_pairs.sql",
+        "dbt_project/profiles.yml",
+        "dbt_project/tests/assert_no_pii_past_staging.sql",
+        "seeds/event_weights.csv",
+        "udfs/recommend.py",
+    ):
+        path = tmp_path / "repo" / edited
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n")
+        assert build_fingerprint(data, None, None) != base, edited
+        path.write_bytes(original)
+        assert build_fingerprint(data, None, None) == base
+
+
 def test_incremental_tables_are_the_incremental_models():
     configured = set()
     for path in (REPO / "dbt_project" / "models").rglob("*.sql"):
