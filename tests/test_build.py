@@ -97,6 +97,37 @@ def test_a_failing_test_leaves_the_published_file_untouched(demo_db, demo_data, 
         assert con.execute("select broken from test_failures.assert_this_build_fails").fetchall() == [(1,)]
 
 
+def test_invalid_vars_stop_the_build_before_any_model_naming_each(demo_data, tmp_path):
+    from learnmart.cli import build
+
+    bad = {
+        "rec_k": "ten",
+        "half_life_days": 0,
+        "pair_min_support": 1.5,
+        "rec_weight_content": -0.1,
+        "eval_test_share": 1,
+        "lifecycle_at_risk_days": 10,
+        "eval_split": "random",
+    }
+    with pytest.raises(build.BuildError) as failed:
+        build.run_build(demo_data, tmp_path / "w.duckdb", quiet=True, extra_vars=bad)
+    message = str(failed.value)
+    assert "invalid vars" in message and "\n" not in message
+    for expected in (
+        'rec_k must be a whole number of at least 1, got "ten"',
+        "half_life_days must be a number above 0, got 0",
+        "pair_min_support must be a whole number of at least 1, got 1.5",
+        "rec_weight_content must be a number at least 0, got -0.1",
+        "eval_test_share must be a number between 0 and 1, got 1",
+        "lifecycle_at_risk_days (10) must not be below lifecycle_active_days (30)",
+        'eval_split must be one of null, "temporal", "user_random", got "random"',
+    ):
+        assert expected in message
+    # the defaults pass, and a var that is valid is not named
+    assert "rec_neighbors" not in message and "lifecycle_dormant_days" not in message
+    assert not (tmp_path / "w.duckdb").exists()
+
+
 def test_usage_and_environment_errors_exit_2_with_one_line(tmp_path):
     missing = run_cli("build", "--data", str(tmp_path / "nope"), "--db", str(tmp_path / "w.duckdb"))
     assert missing.returncode == 2 and missing.stderr.count("\n") == 1

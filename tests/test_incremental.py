@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from learnmart.cli.build import INCREMENTAL_TABLES, _carry_over_incremental_tables, build_fingerprint, run_build
 
-from .conftest import REPO, run_cli, storage_version
+from .conftest import REPO, copy_project, run_cli, storage_version
 
 SPLIT = "2026-06-28"  # the last days of demo_data's history arrive as a second file
 
@@ -121,12 +121,8 @@ def test_the_fingerprint_covers_the_project_and_the_udfs(tmp_path, monkeypatch):
     """Editing a model, a seed or a UDF means a full build: their unit tests must run again."""
     data = tmp_path / "data"
     data.mkdir()
-    shutil.copytree(
-        REPO / "dbt_project", tmp_path / "repo" / "dbt_project", ignore=shutil.ignore_patterns("target", "logs")
-    )
-    shutil.copytree(REPO / "seeds", tmp_path / "repo" / "seeds")
+    monkeypatch.setenv("LEARNMART_PROJECT_DIR", str(copy_project(tmp_path / "repo")))
     shutil.copytree(REPO / "udfs", tmp_path / "repo" / "udfs", ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setenv("LEARNMART_PROJECT_DIR", str(tmp_path / "repo" / "dbt_project"))
     monkeypatch.setattr("learnmart.cli.build.UDF_DIR", tmp_path / "repo" / "udfs")
     base = build_fingerprint(data, None, None)
     # compiled bytecode is not source

@@ -1,0 +1,56 @@
+{#-
+    Stops a build before any model runs when a var has the wrong type or is out of range,
+    naming each such var, its value and what it must be (on-run-start in dbt_project.yml).
+    Without it, half_life_days: 0 divides by zero in the decay and rec_k: 0 fails deep in
+    the scoring kernel; a string where a number belongs fails as a SQL error in one model.
+-#}
+{% macro learnmart_check_vars() %}
+    {%- set problems = [] -%}
+    {%- set whole_numbers = [
+        ('pair_max_courses_per_user', 1), ('pair_min_support', 1), ('rec_neighbors', 1),
+        ('rec_history_courses', 1), ('rec_k', 1), ('rec_max_courses', 1), ('ease_max_courses', 0),
+        ('content_neighbors', 1), ('propensity_horizon_days', 1), ('lifecycle_new_days', 1),
+        ('lifecycle_active_days', 1), ('lifecycle_at_risk_days', 1), ('lifecycle_dormant_days', 1),
+        ('membership_active_days', 1), ('campaign_window_days', 1), ('eval_holdout_days', 1),
+    ] -%}
+    {%- for name, least in whole_numbers -%}
+        {%- set value = var(name) -%}
+        {%- if not (value is integer and value >= least) -%}
+            {%- do problems.append(name ~ ' must be a whole number of at least ' ~ least ~ ', got ' ~ value | tojson) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set numbers = [
+        ('half_life_days', 'above', 0), ('propensity_l2', 'above', 0), ('ease_l2', 'above', 0),
+        ('rp3beta_beta', 'at least', 0), ('rec_weight_cf', 'at least', 0),
+        ('rec_weight_content', 'at least', 0), ('rec_weight_popularity', 'at least', 0),
+    ] -%}
+    {%- for name, rule, bound in numbers -%}
+        {%- set value = var(name) -%}
+        {%- set is_number = value is integer or value is float -%}
+        {%- if not (is_number and (value > bound if rule == 'above' else value >= bound)) -%}
+            {%- do problems.append(name ~ ' must be a number ' ~ rule ~ ' ' ~ bound ~ ', got ' ~ value | tojson) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set share = var('eval_test_share') -%}
+    {%- if not ((share is integer or share is float) and 0 < share < 1) -%}
+        {%- do problems.append('eval_test_share must be a number between 0 and 1, got ' ~ share | tojson) -%}
+    {%- endif -%}
+    {%- set stages = ['lifecycle_active_days', 'lifecycle_at_risk_days', 'lifecycle_dormant_days'] -%}
+    {%- for shorter, longer in [(stages[0], stages[1]), (stages[1], stages[2])] -%}
+        {%- if var(shorter) is integer and var(longer) is integer and var(shorter) > var(longer) -%}
+            {%- do problems.append(longer ~ ' (' ~ var(longer) ~ ') must not be below ' ~ shorter ~ ' (' ~ var(shorter) ~ ')') -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set choices = [
+        ('eval_split', [none, 'temporal', 'user_random']),
+        ('eval_relevance', ['positive', 'any']),
+    ] -%}
+    {%- for name, allowed in choices -%}
+        {%- if var(name, none) not in allowed -%}
+            {%- do problems.append(name ~ ' must be one of ' ~ allowed | map('tojson') | join(', ') ~ ', got ' ~ var(name, none) | tojson) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if problems -%}
+        {{ exceptions.raise_compiler_error('invalid vars: ' ~ problems | join('; ')) }}
+    {%- endif -%}
+{% endmacro %}
