@@ -157,24 +157,41 @@ def test_a_missing_required_column_is_one_clear_error(tmp_path):
     assert not (tmp_path / "w.duckdb").exists()
 
 
-def test_parquet_folder_and_optional_columns(tmp_path):
+def test_parquet_and_csv_in_one_folder_optional_columns_and_source_rows(tmp_path):
+    """Rows are numbered across the whole read: the parquet files in name order, then the CSV."""
     folder = tmp_path / "events"
     folder.mkdir()
-    for i in range(2):
+    for i, rows in enumerate((3, 2)):
         duckdb.sql(
             textwrap.dedent(
                 f"""
                 copy (
-                    select 'u' || {i} as user_id, 'purchase' as event_type,
+                    select 'u{i}-' || r as user_id, 'purchase' as event_type,
                            timestamp '2026-01-0{i + 1} 10:00:00' as event_ts, 10.5 + {i} as amount
+                    from range({rows}) as t(r) order by r
                 ) to '{folder}/part-{i}.parquet' (format parquet)
                 """
             )
         )
+    (folder / "part-2.csv").write_text(
+        "user_id,event_type,event_ts,amount\nu2-0,purchase,2026-01-03 10:00:00,5\nu2-1,bogus,2026-01-03,1\n"
+    )
     db = tmp_path / "w.duckdb"
     run_build(tmp_path, db, quiet=True)
     con = duckdb.connect(str(db), read_only=True)
-    assert con.execute("select count(*), sum(amount) from staging.stg_raw__events").fetchone() == (
-        2,
-        22,
-    )
+    assert con.execute("select count(*), sum(amount) from staging.stg_raw__events").fetchone() == (6, 59.5)
+    numbered = con.execute(
+        "select user_id, _source_row, parse_filename(_source_file) from staging.base_raw__events order by _source_row"
+    ).fetchall()
+    assert numbered == [
+        ("u0-0", 1, "part-0.parquet"),
+        ("u0-1", 2, "part-0.parquet"),
+        ("u0-2", 3, "part-0.parquet"),
+        ("u1-0", 4, "part-1.parquet"),
+        ("u1-1", 5, "part-1.parquet"),
+        ("u2-0", 6, "part-2.csv"),
+        ("u2-1", 7, "part-2.csv"),
+    ]
+    assert con.execute("select user_id, source_row, reject_reason from rejected_events").fetchall() == [
+        ("u2-1", 7, "unknown_event_type")
+    ]

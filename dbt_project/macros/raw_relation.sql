@@ -81,7 +81,7 @@
     {%- set scans = [] -%}
     {%- if files['parquet'] -%}
         {%- do scans.append("read_parquet(" ~ learnmart_file_list(files['parquet'])
-            ~ ", union_by_name = true, filename = '_source_file')") -%}
+            ~ ", union_by_name = true, filename = '_source_file', file_row_number = true)") -%}
     {%- endif -%}
     {%- if files['csv'] -%}
         {%- do scans.append("read_csv(" ~ learnmart_file_list(files['csv'])
@@ -117,6 +117,29 @@
                     ~ " have no column '" ~ col ~ "' (required by the raw contract)") }}
             {%- endif -%}
         {%- endfor -%}
+        {#-
+            _source_row: parquet rows are numbered from each file's row number and the row
+            counts of the files before it (file footers); CSV rows, after them, by a window.
+            A window over the whole read runs on one thread in read order: numbering the
+            parquet rows without it took base_raw__events from 4.6 to 3.4 s at 5M events and
+            from 25-35 to 16-18 s at 25M, with the same rows and numbers.
+        -#}
+        {%- set offsets = [] -%}
+        {%- set parquet = namespace(rows=0) -%}
+        {%- if files['parquet'] -%}
+            {%- set counts = {} -%}
+            {%- set sql -%}
+                select file_name, num_rows
+                from parquet_file_metadata({{ learnmart_file_list(files['parquet']) }})
+            {%- endset -%}
+            {%- for row in run_query(sql) -%}
+                {%- do counts.update({row[0]: row[1] | int}) -%}
+            {%- endfor -%}
+            {%- for file in files['parquet'] -%}
+                {%- do offsets.append(parquet.rows) -%}
+                {%- set parquet.rows = parquet.rows + counts[file] -%}
+            {%- endfor -%}
+        {%- endif -%}
         (
             select
                 {%- for col in contract['columns'] %}
@@ -127,12 +150,22 @@
                 {%- endif %}
                 {%- endfor %}
                 _source_file,
-                row_number() over () as _source_row
+                _source_row
             from (
-                {%- for scan in scans %}
-                select * from {{ scan }}
-                {{ "union all by name" if not loop.last }}
-                {%- endfor %}
+                {%- if files['parquet'] %}
+                select
+                    *,
+                    file_row_number + 1 + list_extract(cast({{ offsets }} as bigint[]), cast(file_index as bigint) + 1)
+                        as _source_row
+                from {{ scans[0] }}
+                {%- endif %}
+                {%- if files['parquet'] and files['csv'] %}
+                union all by name
+                {%- endif %}
+                {%- if files['csv'] %}
+                select *, cast({{ parquet.rows }} + row_number() over () as bigint) as _source_row
+                from {{ scans[-1] }}
+                {%- endif %}
             ) as raw_rows
         )
     {%- endif -%}
