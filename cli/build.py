@@ -353,14 +353,13 @@ def run_build(
         }
         if threads:
             env["LEARNMART_THREADS"] = str(threads)
-        dbt_threads = (env.get("LEARNMART_THREADS") or str(DEFAULT_THREADS)).strip()
-        if not dbt_threads.isdigit() or int(dbt_threads) > 1:
-            # models run side by side and DuckDB already uses every core, so numpy's BLAS
-            # (OpenBLAS in the wheels) starting a thread per core in a Python model only
-            # oversubscribes them: at 200k users the scoring model took 9.1-9.5 s in a build
-            # with one BLAS thread, 10.6-11.0 s with the default. A caller's setting wins.
-            for name in BLAS_THREAD_VARS:
-                env.setdefault(name, "1")
+        # numpy's BLAS (OpenBLAS in the wheels) on one thread: the scoring kernel runs its
+        # user batches on as many threads as DuckDB uses, and a BLAS thread per core under
+        # each of them, or beside the models DuckDB runs side by side, only oversubscribes
+        # the cores. At 200k users on 2 cores the kernel took 1.3-1.5 s with one BLAS thread
+        # and 2 batch threads, 1.9-2.2 s with BLAS's default. A caller's setting wins.
+        for name in BLAS_THREAD_VARS:
+            env.setdefault(name, "1")
         if memory_limit:
             env["LEARNMART_MEMORY_LIMIT"] = memory_limit
         if temp_dir or env.get("LEARNMART_TEMP_DIR"):

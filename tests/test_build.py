@@ -236,15 +236,15 @@ def test_an_unusable_parse_cache_only_costs_time(tmp_path, monkeypatch):
         (None, None, None, "1"),
         (2, None, None, "1"),
         (2, None, "4", "4"),
-        (1, None, None, None),
-        (None, "1", None, None),
+        (1, None, None, "1"),
+        (None, "1", None, "1"),
         (None, "two", None, "1"),  # dbt's own problem to report, not a traceback here
     ],
 )
-def test_python_models_get_one_blas_thread_when_models_run_side_by_side(
+def test_python_models_get_one_blas_thread_unless_the_caller_set_one(
     tmp_path, monkeypatch, threads, env_threads, preset, expected
 ):
-    """numpy's BLAS would start a thread per core beside DuckDB's in a multi-threaded build."""
+    """The scoring kernel runs batches on DuckDB's threads: a BLAS thread per core would oversubscribe."""
     from learnmart.cli import build
 
     (tmp_path / "data").mkdir()

@@ -24,7 +24,7 @@ def _catalog(
     )
 
 
-def _run(catalog, user_segment, history, taken, k, weights=(1.0, 0.3, 0.2)):
+def _run(catalog, user_segment, history, taken, k, weights=(1.0, 0.3, 0.2), workers=1):
     history = np.asarray(history, dtype=np.float64).reshape(-1, 3)
     taken = np.asarray(taken, dtype=np.int64).reshape(-1, 2)
     return recommend.top_k(
@@ -39,6 +39,7 @@ def _run(catalog, user_segment, history, taken, k, weights=(1.0, 0.3, 0.2)):
         w_cf=weights[0],
         w_content=weights[1],
         w_pop=weights[2],
+        workers=workers,
     )
 
 
@@ -118,9 +119,10 @@ def _reference(catalog, user_segment, history, taken, k, w):
     return out
 
 
+@pytest.mark.parametrize("workers", [1, 3])
 @pytest.mark.parametrize("history_order", ["sorted", "shuffled"])
 @pytest.mark.parametrize("batch_cells", [7, 64, 2**20])
-def test_matches_the_loop_reference_on_random_data_at_any_batch_size(monkeypatch, batch_cells, history_order):
+def test_matches_the_loop_reference_on_random_data_at_any_batch_size(monkeypatch, batch_cells, history_order, workers):
     rng = np.random.default_rng(3)
     n, users, segments = 9, 40, 3
     cf = rng.random((n, n)) * (rng.random((n, n)) < 0.4)
@@ -143,7 +145,7 @@ def test_matches_the_loop_reference_on_random_data_at_any_batch_size(monkeypatch
 
     # the model reads the history sorted by (user, course); any other order is sorted first
     given = history if history_order == "sorted" else [history[i] for i in rng.permutation(len(history))]
-    top = _run(catalog, user_segment, given, taken, k=4)
+    top = _run(catalog, user_segment, given, taken, k=4, workers=workers)
 
     expected = _reference(catalog, user_segment, history, taken, 4, (1.0, 0.3, 0.2))
     got = list(

@@ -15,13 +15,19 @@ rank (the user's segment favourites, then overall popularity), then by course ke
 the output is deterministic. The reason of a recommendation is the history course with
 the largest term in the sum (ties: the lowest course key).
 
-Memory is bounded by the batch (about ``2**20`` cells per matrix) plus the two dense
-``courses x courses`` similarity matrices, which is why the catalog is capped
-(``max_courses``): 5,000 courses is 200 MB per matrix.
+Batches are independent, so ``workers`` threads score them side by side: numpy releases
+the GIL in the matrix products, partitions and sorts that make up most of the work (at
+200k users on 2 cores, 2 workers took the kernel from 2.6-2.9 s to 1.4-1.7 s). The output
+does not depend on the number of workers.
+
+Memory is bounded by the batches in flight (about ``2**20`` cells per matrix, one batch
+per worker) plus the two dense ``courses x courses`` similarity matrices, which is why the
+catalog is capped (``max_courses``): 5,000 courses is 200 MB per matrix.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,6 +118,7 @@ def top_k(
     w_cf: float,
     w_content: float,
     w_pop: float,
+    workers: int = 1,
 ) -> dict[str, np.ndarray]:
     """The top k courses of every user, best first.
 
@@ -120,7 +127,8 @@ def top_k(
     history carrying the normalised affinity weight. Returns parallel arrays, sorted by
     user then rank: ``user``, ``rank`` (1-based), ``course``, ``score``, ``cf_score``,
     ``content_score``, ``popularity_score``, ``cf_source`` and ``content_source`` (course
-    positions, -1 when that signal is 0) and ``segment_fill``.
+    positions, -1 when that signal is 0) and ``segment_fill``. ``workers``: threads scoring
+    user batches side by side.
     """
     if k < 1:
         raise ValueError(f"k (var rec_k) must be at least 1, got {k}")
@@ -135,8 +143,8 @@ def top_k(
     t_order = np.argsort(taken_user, kind="stable")
     t_user, t_course = taken_user[t_order], taken_course[t_order]
     blocked = ~np.asarray(catalog.available, dtype=bool)
-    parts: list[dict[str, np.ndarray]] = []
-    for lo in range(0, users if n else 0, batch):
+
+    def scored(lo: int) -> dict[str, np.ndarray]:
         hi = min(users, lo + batch)
         h_lo, h_hi = np.searchsorted(h_user, [lo, hi])
         weights = np.zeros((hi - lo, n))
@@ -158,20 +166,25 @@ def top_k(
             row,
             col,
         )
-        parts.append(
-            {
-                "user": row + lo,
-                "rank": rank,
-                "course": col,
-                "score": score[row, col],
-                "cf_score": cf_top,
-                "content_score": content_top,
-                "popularity_score": catalog.popularity[col],
-                "cf_source": cf_source,
-                "content_source": content_source,
-                "segment_fill": catalog.fill_from_segment[segment_row[row + lo], col],
-            }
-        )
+        return {
+            "user": row + lo,
+            "rank": rank,
+            "course": col,
+            "score": score[row, col],
+            "cf_score": cf_top,
+            "content_score": content_top,
+            "popularity_score": catalog.popularity[col],
+            "cf_source": cf_source,
+            "content_source": content_source,
+            "segment_fill": catalog.fill_from_segment[segment_row[row + lo], col],
+        }
+
+    starts = range(0, users if n else 0, batch)
+    if workers > 1 and len(starts) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            parts = list(pool.map(scored, starts))
+    else:
+        parts = [scored(lo) for lo in starts]
     if not parts:
         return {name: np.zeros(0, dtype=dtype) for name, dtype in OUTPUT_DTYPES.items()}
     return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}

@@ -117,6 +117,8 @@ def model(dbt, session):
         w_cf=float(params["rec_weight_cf"][0]),
         w_content=float(params["rec_weight_content"][0]),
         w_pop=float(params["rec_weight_popularity"][0]),
+        # as many threads as DuckDB may use: the machine's cores, or the profile's `threads` setting
+        workers=int(session.sql("select current_setting('threads') as threads").fetchnumpy()["threads"][0]),
     )
 
     def key_or_null(position):
