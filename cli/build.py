@@ -41,7 +41,6 @@ INCREMENTAL_TABLES = (("staging", "base_raw__events"), ("intermediate", "int_int
 # the file dbt builds, relative to the build's work folder (dbt runs there)
 WAREHOUSE_NAME = "warehouse.duckdb"
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
-DEFAULT_THREADS = 2  # dbt threads when LEARNMART_THREADS is unset (dbt_project/profiles.yml)
 # the thread counts of the BLAS libraries numpy links: OpenBLAS (pip wheels), MKL (conda)
 BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 # the source of the UDFs the models call (the top-level udfs/ folder of a checkout)

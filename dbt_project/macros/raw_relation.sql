@@ -78,16 +78,14 @@
         'parquet': found['parquet'] | reject('in', skip_files) | list,
         'csv': found['csv'] | reject('in', skip_files) | list,
     } -%}
-    {%- set scans = [] -%}
-    {%- if files['parquet'] -%}
-        {%- do scans.append("read_parquet(" ~ learnmart_file_list(files['parquet'])
-            ~ ", union_by_name = true, filename = '_source_file', file_row_number = true)") -%}
-    {%- endif -%}
-    {%- if files['csv'] -%}
-        {%- do scans.append("read_csv(" ~ learnmart_file_list(files['csv'])
-            ~ ", header = true, all_varchar = true, union_by_name = true, null_padding = true"
-            ~ ", filename = '_source_file', encoding = 'utf-8')") -%}
-    {%- endif -%}
+    {%- set parquet_scan = "read_parquet(" ~ learnmart_file_list(files['parquet'])
+        ~ ", union_by_name = true, filename = '_source_file', file_row_number = true)"
+        if files['parquet'] else none -%}
+    {%- set csv_scan = "read_csv(" ~ learnmart_file_list(files['csv'])
+        ~ ", header = true, all_varchar = true, union_by_name = true, null_padding = true"
+        ~ ", filename = '_source_file', encoding = 'utf-8')"
+        if files['csv'] else none -%}
+    {%- set scans = [parquet_scan, csv_scan] | reject('none') | list -%}
     {%- if not execute or not scans -%}
         {%- if execute and entity in ['events'] and not any_found -%}
             {{ exceptions.raise_compiler_error(
@@ -126,7 +124,7 @@
         -#}
         {%- set offsets = [] -%}
         {%- set parquet = namespace(rows=0) -%}
-        {%- if files['parquet'] -%}
+        {%- if parquet_scan -%}
             {%- set counts = {} -%}
             {%- set sql -%}
                 select file_name, num_rows
@@ -152,19 +150,19 @@
                 _source_file,
                 _source_row
             from (
-                {%- if files['parquet'] %}
+                {%- if parquet_scan %}
                 select
                     *,
                     file_row_number + 1 + list_extract(cast({{ offsets }} as bigint[]), cast(file_index as bigint) + 1)
                         as _source_row
-                from {{ scans[0] }}
+                from {{ parquet_scan }}
                 {%- endif %}
-                {%- if files['parquet'] and files['csv'] %}
+                {%- if parquet_scan and csv_scan %}
                 union all by name
                 {%- endif %}
-                {%- if files['csv'] %}
+                {%- if csv_scan %}
                 select *, cast({{ parquet.rows }} + row_number() over () as bigint) as _source_row
-                from {{ scans[-1] }}
+                from {{ csv_scan }}
                 {%- endif %}
             ) as raw_rows
         )
