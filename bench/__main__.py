@@ -6,8 +6,9 @@ Per scale (S: 5,000 users, M: 200,000 users / ~5M events, L: 1,000,000 users / ~
   1. generate the data (seed 42) and split the events into two files in events/: everything
      before the last day, and the last day (the "one day appended");
   2. build without the last day (from scratch), then append it and build again: the
-     incremental build; then build once more with nothing new, which is what any
-     incremental build costs before its first new event;
+     incremental build; then build once more with nothing changed, which finds the file up
+     to date and stops, and once more all the same (--rebuild-unchanged in
+     bench.build_once), which is what any incremental build costs before its first new event;
   3. build everything from scratch (--full-refresh): the full build, with per-model times
      from dbt's run_results, wall time, peak RSS, events/s and file size; and check that the
      incremental and the full build publish the same recommendations and segments;
@@ -102,10 +103,13 @@ def build(
     memory_limit: str | None = None,
     select: str | None = None,
     threads: int | None = None,
+    rebuild_unchanged: bool = False,
 ) -> dict:
     args = ["-m", "bench.build_once", "--data", str(data), "--db", str(db)]
     if full_refresh:
         args.append("--full-refresh")
+    if rebuild_unchanged:
+        args.append("--rebuild-unchanged")
     if memory_limit:
         args += ["--memory-limit", memory_limit, "--temp-dir", str(db.parent / "spill")]
     if select:
@@ -192,13 +196,17 @@ def run_scale(scale: str, work: Path, memory_limit_m: str) -> dict:
     finally:
         os.replace(held, appended)
     incremental = build(data, dbs / "incremental.duckdb")
-    no_new_events = build(data, dbs / "incremental.duckdb")
+    # nothing changed since: the build finds the published file up to date and stops
+    nothing_changed = build(data, dbs / "incremental.duckdb")
+    # the same incremental build run all the same: its floor, with no new file to read
+    no_new_events = build(data, dbs / "incremental.duckdb", rebuild_unchanged=True)
     full = build(data, dbs / "full.duckdb", full_refresh=True)
     result = {
         "scale": scale,
         "data": info,
         "build_without_last_day": {k: v for k, v in base.items() if k != "timings"},
         "incremental": incremental,
+        "nothing_changed": {k: v for k, v in nothing_changed.items() if k != "timings"},
         "no_new_events": no_new_events,
         "full": full,
         "incremental_vs_full_differences": compare(dbs / "incremental.duckdb", dbs / "full.duckdb"),
@@ -313,6 +321,10 @@ def summary(results: list[dict], date: str) -> str:
                 f"{r['scale']}: the incremental build once more with no new events: {again_s:.1f}s "
                 f"({again_s / full_s:.0%} of the full build; with the day appended: {day_s - again_s:+.1f}s)."
             )
+        if "nothing_changed" in r:
+            skip = r["nothing_changed"]
+            verdict = "found the file up to date" if skip.get("up_to_date") else "rebuilt it"
+            lines.append(f"{r['scale']}: a build with nothing changed {verdict} in {skip['wall_s']:.2f}s.")
         if "memory_limited" in r:
             m = r["memory_limited"]
             lines.append(

@@ -2,6 +2,7 @@
 
     python -m bench.build_once --data DIR --db FILE [--full-refresh] [--memory-limit 4GB]
                                [--select +user_recommendations --threads 1]
+                               [--rebuild-unchanged]
 
 Run as its own process by `python -m bench`, so that the peak RSS of the dbt child process
 (resource.RUSAGE_CHILDREN) belongs to this one build.
@@ -27,6 +28,8 @@ def main() -> None:
     parser.add_argument("--temp-dir", type=Path)
     parser.add_argument("--select")
     parser.add_argument("--threads", type=int)
+    # build even when the published file is up to date (to time an incremental build's floor)
+    parser.add_argument("--rebuild-unchanged", action="store_true")
     args = parser.parse_args()
     started = time.perf_counter()
     result = run_build(
@@ -38,6 +41,7 @@ def main() -> None:
         temp_dir=args.temp_dir,
         select=args.select,
         threads=args.threads,
+        skip_up_to_date=not args.rebuild_unchanged,
     )
     wall = time.perf_counter() - started
     print(
@@ -46,6 +50,7 @@ def main() -> None:
                 "wall_s": wall,
                 "peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
                 "incremental": result.incremental,
+                "up_to_date": result.up_to_date,
                 "models": result.models,
                 "tests": result.tests,
                 "file_mb": args.db.stat().st_size / 2**20,

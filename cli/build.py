@@ -12,6 +12,11 @@ read only the raw files no earlier build loaded; every other model is rebuilt, a
 data test runs. The unit tests are skipped: they test the models' logic on fixed inputs,
 and the project is the one the published build ran them on. Anything else, or
 --full-refresh, builds from an empty file.
+
+A build with nothing to do does nothing: when the raw files, the salt and the libraries are
+also those of the published build (its inputs fingerprint matches) and nothing in it
+depends on the wall clock, the published file is what the build would publish again, and
+it is left as it is.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import datetime as dt
 import errno
 import fcntl
 import hashlib
+import importlib.metadata
 import json
 import os
 import shutil
@@ -45,6 +51,8 @@ PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 # the source of the UDFs the models call (the top-level udfs/ folder of a checkout)
 UDF_DIR = Path(udfs.__file__).resolve().parent
+# the libraries whose version can change what a build computes (inputs_fingerprint)
+ENGINE_PACKAGES = ("duckdb", "dbt-core", "dbt-duckdb", "numpy")
 
 
 class BuildError(Exception):
@@ -62,6 +70,10 @@ class BuildResult:
     models: int
     tests: int
     incremental: bool = False
+    # nothing to do: the published file is what this build would publish (no dbt run)
+    up_to_date: bool = False
+    # when the published file was built (UTC; as int_build_context.built_at)
+    built_at: dt.datetime | None = None
     # seconds per dbt node (model, seed, test) from dbt's run_results.json
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -85,6 +97,74 @@ def build_fingerprint(data: Path, as_of: str | None, extra_vars: dict | None) ->
             digest.update(str(path.relative_to(root)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def inputs_fingerprint(data: Path) -> str:
+    """What a build reads besides the project and its settings (build_fingerprint): the name
+    and bytes of every raw file, the PII salt, and the versions of Python and of the
+    libraries that compute the tables. Files are read whole (0.07 s for 5M events in
+    parquet, 0.35 s for 25M): a file re-delivered with the same bytes still matches, and
+    one changed in place does not, whatever its time stamp says."""
+    digest = hashlib.sha256()
+    settings = {
+        "python": sys.version,
+        "packages": {name: importlib.metadata.version(name) for name in ENGINE_PACKAGES},
+        "salt": hashlib.sha256(os.environ.get("LEARNMART_SALT", "").encode()).hexdigest(),
+    }
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    for entity in RAW_ENTITIES:
+        for path in find_raw_files(data, entity):
+            digest.update(str(path.relative_to(data)).encode())
+            with open(path, "rb") as fh:
+                digest.update(hashlib.file_digest(fh, "sha256").digest())
+    return digest.hexdigest()[:16]
+
+
+def _up_to_date(db: Path, fingerprint: str, inputs: str) -> dt.datetime | None:
+    """When the published file was built, if building again would publish what it holds: the
+    same build and inputs fingerprints, and nothing that depends on the wall clock.
+
+    Two verdicts do: the as-of time is the wall clock when no event was accepted, and a
+    campaign send is rejected as future_timestamp against the build's time (events are
+    not: their verdicts are kept from the build that first read their file). None when
+    the file must be built, or cannot be read as a learnmart build.
+    """
+    if not inputs or not db.exists():
+        return None
+    import duckdb
+
+    try:
+        with duckdb.connect(str(db), read_only=True) as con:
+            context = con.execute(
+                "select build_fingerprint, inputs_fingerprint, last_event_at, built_at "
+                "from intermediate.int_build_context"
+            ).fetchall()
+            sends_due = con.execute(
+                "select count(*) from staging.base_raw__campaign_sends "
+                "where reject_reason = 'future_timestamp' and sent_at <= timezone('UTC', current_timestamp)"
+            ).fetchone()[0]
+    except duckdb.Error:
+        return None  # no file of a build this fingerprint covers (e.g. built before it existed)
+    if len(context) != 1 or sends_due:
+        return None
+    published, published_inputs, last_event_at, built_at = context[0]
+    if published != fingerprint or published_inputs != inputs or last_event_at is None:
+        return None
+    return built_at
+
+
+def _forget_inputs(db: Path) -> None:
+    """After a partial build (--select): the file may now hold tables built from other files
+    or another project than its int_build_context says, so no build may find it up to date."""
+    import duckdb
+
+    with duckdb.connect(str(db)) as con:
+        has_column = con.execute(
+            "select count(*) from information_schema.columns where table_schema = 'intermediate' "
+            "and table_name = 'int_build_context' and column_name = 'inputs_fingerprint'"
+        ).fetchone()[0]
+        if has_column:
+            con.execute("update intermediate.int_build_context set inputs_fingerprint = ''")
 
 
 def _carry_over_incremental_tables(published: Path, new: Path) -> bool:
@@ -287,11 +367,14 @@ def run_build(
     memory_limit: str | None = None,
     temp_dir: Path | None = None,
     full_refresh: bool = False,
+    skip_up_to_date: bool = True,
 ) -> BuildResult:
     """Build the warehouse from ``data`` into ``db``; raises BuildError / BuildEnvironmentError.
 
     Incremental (starting from a copy of the published file) when the published file has
-    this build's fingerprint and ``full_refresh`` is not set; see the module docstring.
+    this build's fingerprint and ``full_refresh`` is not set; nothing at all when it is also
+    up to date (and ``skip_up_to_date``, for benchmarks, is not turned off); see the module
+    docstring.
     """
     data = data.resolve()
     db = db.resolve()
@@ -318,11 +401,16 @@ def run_build(
                 f"another build of {db} is running (lock {lock_path}); wait for it to finish"
             ) from None
         _clean_stale(db)
+        started = dt.datetime.now(dt.UTC)
+        fingerprint = build_fingerprint(data, as_of_utc, extra_vars)
+        # a partial build (--select) may leave the file between two states: no inputs to match
+        inputs = "" if select else inputs_fingerprint(data)
+        if skip_up_to_date and not full_refresh and (built_at := _up_to_date(db, fingerprint, inputs)):
+            seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
+            return BuildResult(db=db, seconds=seconds, models=0, tests=0, up_to_date=True, built_at=built_at)
         work = db.parent / f".{db.name}.building-{os.getpid()}"
         work.mkdir()
         tmp_db = work / WAREHOUSE_NAME
-        started = dt.datetime.now(dt.UTC)
-        fingerprint = build_fingerprint(data, as_of_utc, extra_vars)
         incremental = not full_refresh and not select and _published_fingerprint(db) == fingerprint
         if select or incremental:
             # a partial or incremental build updates a copy, never the published file itself
@@ -347,6 +435,7 @@ def run_build(
             "LEARNMART_DATA_DIR": str(data),
             "LEARNMART_BUILT_AT": started.replace(tzinfo=None).isoformat(sep=" "),
             "LEARNMART_BUILD_FINGERPRINT": fingerprint,
+            "LEARNMART_INPUTS_FINGERPRINT": inputs,
             "LEARNMART_DBT_PATH": WAREHOUSE_NAME,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
@@ -420,6 +509,8 @@ def run_build(
         results = json.loads((work / "target" / "run_results.json").read_text())["results"]
         models = sum(1 for r in results if r["unique_id"].startswith("model."))
         tests = sum(1 for r in results if r["unique_id"].startswith(("test.", "unit_test.")))
+        if select:
+            _forget_inputs(tmp_db)
         # publish: make the new file durable, then rename it over the old one (atomic)
         with open(tmp_db, "rb+") as fh:
             os.fsync(fh.fileno())

@@ -112,7 +112,8 @@ def build(
     """Build the warehouse: dbt build into a new file, published only if every test passes.
 
     When the published file came from the same data folder, as-of and project, only raw
-    files added since are read (incremental); --full-refresh rebuilds from every file.
+    files added since are read (incremental), and nothing is rebuilt when no file changed;
+    --full-refresh rebuilds from every file.
     """
     db_path = _build_or_exit(
         data,
@@ -138,6 +139,13 @@ def _build_or_exit(data: Path, target: Path, **options) -> Path:
         raise fail(str(exc), EXIT_ENV) from None
     except BuildError as exc:
         raise fail(f"build failed, {target} left as it was: {exc}", EXIT_NOT_FOUND) from None
+    if result.up_to_date:
+        built = f"{result.built_at:%Y-%m-%d %H:%M:%S} UTC" if result.built_at else "earlier"
+        message(
+            f"{result.db} is up to date: built {built} from the same files, project and settings "
+            "(nothing rebuilt; --full-refresh rebuilds it anyway)"
+        )
+        return result.db
     kind = "incrementally " if result.incremental else ""
     message(f"built {result.db} {kind}in {result.seconds:.1f}s ({result.models} models, {result.tests} tests passed)")
     return result.db

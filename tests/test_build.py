@@ -145,8 +145,9 @@ def test_a_reader_keeps_working_while_a_build_publishes(demo_db, demo_data, tmp_
     db.write_bytes(demo_db.read_bytes())
     reader = duckdb.connect(str(db), read_only=True)
     n = reader.execute("select count(*) from rejected_events").fetchone()[0]
-    result = run_cli("build", "--data", str(demo_data), "--db", str(db), "-q")
+    result = run_cli("build", "--data", str(demo_data), "--db", str(db), "-q", "--full-refresh")
     assert result.returncode == 0, result.stderr
+    assert "built " in result.stderr  # rebuilt and published, not found up to date
     assert reader.execute("select count(*) from rejected_events").fetchone()[0] == n
     reader.close()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import re
 import shutil
 from collections import Counter
@@ -9,7 +11,15 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from learnmart.cli.build import INCREMENTAL_TABLES, _carry_over_incremental_tables, build_fingerprint, run_build
+from learnmart.cli import build
+from learnmart.cli.build import (
+    INCREMENTAL_TABLES,
+    _carry_over_incremental_tables,
+    _up_to_date,
+    build_fingerprint,
+    inputs_fingerprint,
+    run_build,
+)
 
 from .conftest import REPO, copy_project, run_cli, storage_version
 
@@ -84,6 +94,14 @@ def test_appending_a_file_reads_only_it_and_publishes_what_a_full_build_would(sp
             "full join b.intermediate.int_interactions_weighted as y using (user_id, course_id)"
         ).fetchone()
     assert diff[0] == 0 and diff[1] < 1e-9
+
+    # nothing changed since: the build finds the published file up to date and leaves it be
+    published = (tmp_path / "inc.duckdb").stat()
+    same = run_cli("build", "--data", str(split_data), "--db", str(tmp_path / "inc.duckdb"), "-q")
+    assert same.returncode == 0, same.stderr
+    assert "is up to date" in same.stderr and "incrementally" not in same.stderr
+    after = (tmp_path / "inc.duckdb").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (published.st_ino, published.st_mtime_ns)
 
     # the same events delivered again under a new name: rejected as duplicates, nothing else moves
     shutil.copyfile(appended, split_data / "events" / "part-2-again.parquet")
@@ -174,3 +192,83 @@ def test_a_published_file_without_an_incremental_table_means_a_full_build(demo_d
     new = tmp_path / "new.duckdb"
     assert not _carry_over_incremental_tables(old, new)
     assert not new.exists()
+
+
+def test_the_inputs_fingerprint_changes_with_the_bytes_read_and_not_with_time_stamps(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    (data / "events").mkdir(parents=True)
+    (data / "events" / "part-1.csv").write_text("user_id,event_type,event_ts\nu1,view,2026-01-01\n")
+    (data / "users.parquet").write_bytes(b"not really parquet, only bytes to hash")
+    monkeypatch.delenv("LEARNMART_SALT", raising=False)
+    base = inputs_fingerprint(data)
+    assert inputs_fingerprint(data) == base
+    # the same bytes with a new time stamp (a re-delivery), and files the build does not read
+    os.utime(data / "users.parquet", (1, 1))
+    (data / "notes.txt").write_text("not a raw entity")
+    (data / "events" / "readme.md").write_text("nor is this")
+    assert inputs_fingerprint(data) == base
+    # one byte changed in place, size and time stamp kept
+    users = data / "users.parquet"
+    stamp = users.stat()
+    users.write_bytes(b"Not really parquet, only bytes to hash")
+    os.utime(users, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    changed = inputs_fingerprint(data)
+    assert changed != base
+    # a new delivery, the same bytes under another name, another salt, another engine version
+    (data / "events" / "part-2.csv").write_text("user_id,event_type,event_ts\nu1,view,2026-01-01\n")
+    assert inputs_fingerprint(data) != changed
+    (data / "events" / "part-2.csv").rename(data / "events" / "part-3.csv")
+    renamed = inputs_fingerprint(data)
+    (data / "events" / "part-3.csv").unlink()
+    assert renamed != changed and inputs_fingerprint(data) == changed
+    monkeypatch.setenv("LEARNMART_SALT", "a secret")
+    assert inputs_fingerprint(data) != changed
+    monkeypatch.delenv("LEARNMART_SALT")
+    real_version = build.importlib.metadata.version
+
+    def older_duckdb(name: str) -> str:
+        return "0.9.0" if name == "duckdb" else real_version(name)
+
+    monkeypatch.setattr(build.importlib.metadata, "version", older_duckdb)
+    assert inputs_fingerprint(data) != changed
+
+
+def _published_file(path: Path, sends: list[tuple[str, str | None]], **context) -> Path:
+    """A file with what _up_to_date reads of a published build: its context row and campaign sends."""
+    row = {"build_fingerprint": "b1", "inputs_fingerprint": "i1", "last_event_at": "2026-06-30 12:00:00",
+           "built_at": "2026-07-01 08:00:00", **context}  # fmt: skip
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema intermediate")
+        con.execute("create schema staging")
+        con.execute(
+            "create table intermediate.int_build_context as select $build_fingerprint::varchar as build_fingerprint, "
+            "$inputs_fingerprint::varchar as inputs_fingerprint, $last_event_at::timestamp as last_event_at, "
+            "$built_at::timestamp as built_at",
+            row,
+        )
+        con.execute("create table staging.base_raw__campaign_sends (sent_at timestamp, reject_reason varchar)")
+        con.executemany("insert into staging.base_raw__campaign_sends values (?, ?)", sends)
+    return path
+
+
+def test_a_published_file_is_up_to_date_only_with_both_fingerprints_and_no_verdict_due(tmp_path):
+    built = dt.datetime(2026, 7, 1, 8)
+    future = (dt.datetime.now(dt.UTC) + dt.timedelta(days=365)).replace(tzinfo=None).isoformat(sep=" ")
+    sends = [("2026-06-01 10:00:00", None), (future, "future_timestamp"), (None, "unparseable_timestamp")]
+    ok = _published_file(tmp_path / "ok.duckdb", sends)
+    assert _up_to_date(ok, "b1", "i1") == built
+    # another project or settings, other raw files, or a partial build (no inputs to match)
+    assert _up_to_date(ok, "b2", "i1") is None
+    assert _up_to_date(ok, "b1", "i2") is None
+    assert _up_to_date(ok, "b1", "") is None
+    assert _up_to_date(_published_file(tmp_path / "partial.duckdb", sends, inputs_fingerprint=""), "b1", "") is None
+    # no accepted event: as-of was the build's wall clock
+    no_events = _published_file(tmp_path / "no_events.duckdb", sends, last_event_at=None)
+    assert _up_to_date(no_events, "b1", "i1") is None
+    # a send rejected as in the future that is now in the past would be accepted today
+    due = _published_file(tmp_path / "due.duckdb", [*sends, ("2026-07-02 00:00:00", "future_timestamp")])
+    assert _up_to_date(due, "b1", "i1") is None
+    # no file, or a file that is not a learnmart build of this version
+    assert _up_to_date(tmp_path / "absent.duckdb", "b1", "i1") is None
+    duckdb.connect(str(tmp_path / "other.duckdb")).close()
+    assert _up_to_date(tmp_path / "other.duckdb", "b1", "i1") is None

@@ -98,7 +98,7 @@ def test_readers_keep_working_while_a_build_runs_and_publishes(demo_db, demo_dat
         before = con.execute("select built_at from build_summary limit 1").fetchone()
         user = con.execute("select min(user_id) from user_recommendations").fetchone()[0]
     build = subprocess.Popen(
-        [*LEARNMART, "build", "--data", str(demo_data), "--db", str(db), "-q"],
+        [*LEARNMART, "build", "--data", str(demo_data), "--db", str(db), "-q", "--full-refresh"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -126,12 +126,16 @@ def test_builds_killed_at_random_moments_never_harm_the_published_file(demo_db, 
     shutil.copyfile(demo_db, db)
     before = _sha(db)
     rng = random.Random(20261128)
-    for _ in range(runs):
+    for run in range(runs):
+        # full and incremental builds in turn; a salt of its own makes each one a real build,
+        # where the same inputs would find the published file up to date and stop at once
+        refresh = ["--full-refresh"] if run % 2 else []
         proc = subprocess.Popen(
-            [*LEARNMART, "build", "--data", str(demo_data), "--db", str(db), "-q"],
+            [*LEARNMART, "build", "--data", str(demo_data), "--db", str(db), "-q", *refresh],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            env={**os.environ, "LEARNMART_SALT": f"salt of run {run}"},
         )
         time.sleep(rng.uniform(0.2, 9.0))
         if proc.poll() is None:
@@ -169,7 +173,7 @@ def test_a_build_on_a_full_disk_fails_clearly_and_keeps_the_previous_file(tiny_d
     free = shutil.disk_usage(tiny_disk).free
     filler.write_bytes(b"\0" * max(0, free - 2 * 2**20))  # leave 2 MB: far too little for a build
     before = _sha(db)
-    result = run_cli("build", "--data", str(demo_data), "--db", str(db), "-q")
+    result = run_cli("build", "--data", str(demo_data), "--db", str(db), "-q", "--full-refresh")
     assert result.returncode == 2, result.stderr
     assert "full" in result.stderr and result.stderr.count("\n") == 1
     assert _sha(db) == before

@@ -5,11 +5,12 @@
 
 
 {#-
-    A setting that changes from one build to the next: data_dir, built_at, build_fingerprint.
-    `learnmart build` passes them as $LEARNMART_DATA_DIR, $LEARNMART_BUILT_AT and
-    $LEARNMART_BUILD_FINGERPRINT, read only when the models run (execute): dbt's parse cache
-    is keyed on --vars, so passing them as vars made every build parse the project from
-    scratch (about 6 s). Without the variable (dbt run directly), var(name) as usual.
+    A setting that changes from one build to the next: data_dir, built_at, build_fingerprint,
+    inputs_fingerprint. `learnmart build` passes them as $LEARNMART_DATA_DIR,
+    $LEARNMART_BUILT_AT, $LEARNMART_BUILD_FINGERPRINT and $LEARNMART_INPUTS_FINGERPRINT, read
+    only when the models run (execute): dbt's parse cache is keyed on --vars, so passing them
+    as vars made every build parse the project from scratch (about 6 s). Without the
+    variable (dbt run directly), var(name) as usual.
 -#}
 {% macro build_setting(name, default=none) -%}
     {%- set from_env = env_var('LEARNMART_' ~ name | upper, '') if execute else '' -%}

@@ -31,7 +31,10 @@ final as (
         last_event_at,
         cast({{ learnmart_quote(var('eval_split', none) or 'none') }} as varchar) as eval_split,
         -- what an incremental build must share with this one (learnmart.cli.build.build_fingerprint)
-        cast({{ learnmart_quote(build_setting('build_fingerprint', '')) }} as varchar) as build_fingerprint
+        cast({{ learnmart_quote(build_setting('build_fingerprint', '')) }} as varchar) as build_fingerprint,
+        -- the raw files' bytes, the salt and the libraries it was built from, with which a
+        -- build of the same fingerprint finds this file up to date (learnmart.cli.build.inputs_fingerprint)
+        cast({{ learnmart_quote(build_setting('inputs_fingerprint', '')) }} as varchar) as inputs_fingerprint
     from bounds
 )
 
