@@ -103,6 +103,21 @@ def test_appending_a_file_reads_only_it_and_publishes_what_a_full_build_would(sp
     after = (tmp_path / "inc.duckdb").stat()
     assert (after.st_ino, after.st_mtime_ns) == (published.st_ino, published.st_mtime_ns)
 
+    # a loaded file changed in place (a re-export with one row fewer): an incremental build
+    # would not read it again, so the build stops, says how to rebuild and publishes nothing
+    original = tmp_path / "part-2.original.parquet"
+    shutil.copyfile(appended, original)
+    with duckdb.connect() as con:
+        con.execute(f"copy (select * from read_parquet('{original}') limit {appended_rows - 1}) to '{appended}'")
+    try:
+        edited = run_cli("build", "--data", str(split_data), "--db", str(tmp_path / "inc.duckdb"), "-q")
+        assert edited.returncode == 2 and edited.stderr.count("\n") == 1, edited.stderr
+        assert "part-2.parquet" in edited.stderr and "has changed" in edited.stderr
+        assert "--full-refresh" in edited.stderr
+        assert (tmp_path / "inc.duckdb").stat().st_mtime_ns == published.st_mtime_ns
+    finally:
+        shutil.copyfile(original, appended)
+
     # the same events delivered again under a new name: rejected as duplicates, nothing else moves
     shutil.copyfile(appended, split_data / "events" / "part-2-again.parquet")
     try:
