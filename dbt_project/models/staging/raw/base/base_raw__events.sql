@@ -3,8 +3,8 @@
     stg_raw__events keeps the valid rows; rejected_events keeps the rest with the reason.
 
     Incremental, by file: raw event files are append-only deliveries, so a build reads only
-    the files no earlier build loaded (a re-delivered file name is skipped) and appends
-    their rows. An event_id that an earlier file already delivered is a duplicate_event_id
+    the files no earlier build loaded (a re-delivered file name is skipped; `learnmart
+    build` stops first if its bytes changed, from base_raw__files) and appends their rows. An event_id that an earlier file already delivered is a duplicate_event_id
     here too, so re-delivering the same events under a new file name changes nothing
     downstream. A row's verdict is made when its file is first read (e.g. unknown_course
     against the catalog of that build); `learnmart build --full-refresh` re-reads every file.
