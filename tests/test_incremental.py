@@ -15,6 +15,7 @@ from learnmart.cli import build
 from learnmart.cli.build import (
     INCREMENTAL_TABLES,
     _carry_over_incremental_tables,
+    _forget_inputs,
     _up_to_date,
     build_fingerprint,
     inputs_fingerprint,
@@ -287,3 +288,20 @@ def test_a_published_file_is_up_to_date_only_with_both_fingerprints_and_no_verdi
     assert _up_to_date(tmp_path / "absent.duckdb", "b1", "i1") is None
     duckdb.connect(str(tmp_path / "other.duckdb")).close()
     assert _up_to_date(tmp_path / "other.duckdb", "b1", "i1") is None
+
+
+def test_a_partial_build_leaves_no_inputs_fingerprint_to_match(tmp_path):
+    """--select may rebuild some tables and not int_build_context: the file then mixes builds."""
+    sends = [("2026-06-01 10:00:00", None)]
+    partial = _published_file(tmp_path / "partial.duckdb", sends)
+    assert _up_to_date(partial, "b1", "i1") is not None
+    _forget_inputs(partial)
+    assert _up_to_date(partial, "b1", "i1") is None
+    with duckdb.connect(str(partial), read_only=True) as con:
+        assert con.execute("select inputs_fingerprint from intermediate.int_build_context").fetchall() == [("",)]
+    # a file from before the inputs fingerprint existed: nothing to clear, and no error
+    old = tmp_path / "old.duckdb"
+    with duckdb.connect(str(old)) as con:
+        con.execute("create schema intermediate")
+        con.execute("create table intermediate.int_build_context as select 'b1' as build_fingerprint")
+    _forget_inputs(old)
