@@ -114,9 +114,12 @@ def raw_files(data: Path) -> list[RawFile]:
     found = []
     for entity in RAW_ENTITIES:
         for path in find_raw_files(data, entity):
-            with open(path, "rb") as fh:
-                sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
-            found.append(RawFile(entity, path, path.stat().st_size, sha256))
+            try:
+                with open(path, "rb") as fh:
+                    sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
+                found.append(RawFile(entity, path, path.stat().st_size, sha256))
+            except OSError as exc:
+                raise BuildEnvironmentError(f"cannot read the {entity} file {path}: {exc.strerror}") from None
     return found
 
 
@@ -180,7 +183,7 @@ def _up_to_date(db: Path, fingerprint: str, inputs: str) -> dt.datetime | None:
                 "where reject_reason = 'future_timestamp' and sent_at <= timezone('UTC', current_timestamp)"
             ).fetchone()[0]
     except duckdb.Error:
-        return None  # no file of a build this fingerprint covers (e.g. built before it existed)
+        return None  # not a learnmart build, or one from before the inputs fingerprint
     if len(context) != 1 or sends_due:
         return None
     published, published_inputs, last_event_at, built_at = context[0]

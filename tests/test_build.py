@@ -136,6 +136,10 @@ def test_usage_and_environment_errors_exit_2_with_one_line(tmp_path):
     assert no_events.returncode == 2 and "no events" in no_events.stderr
     bad_as_of = run_cli("build", "--data", str(tmp_path / "empty"), "--as-of", "yesterday")
     assert bad_as_of.returncode == 2
+    (tmp_path / "unreadable" / "events" / "part-1.parquet").mkdir(parents=True)  # a folder, not a file
+    unreadable = run_cli("build", "--data", str(tmp_path / "unreadable"), "--db", str(tmp_path / "w.duckdb"))
+    assert unreadable.returncode == 2 and unreadable.stderr.count("\n") == 1, unreadable.stderr
+    assert "cannot read the events file" in unreadable.stderr and "part-1.parquet" in unreadable.stderr
     no_db = run_cli("similar", "c1", "--db", str(tmp_path / "absent.duckdb"))
     assert no_db.returncode == 2 and "no database" in no_db.stderr and "Traceback" not in no_db.stderr
 
