@@ -74,6 +74,8 @@ class BuildResult:
     up_to_date: bool = False
     # when the published file was built (UTC; as int_build_context.built_at)
     built_at: dt.datetime | None = None
+    # why a whole build ran instead of an incremental one ("" for incremental and --select)
+    full_reason: str = ""
     # seconds per dbt node (model, seed, test) from dbt's run_results.json
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -190,6 +192,21 @@ def _up_to_date(db: Path, fingerprint: str, inputs: str) -> dt.datetime | None:
     if published != fingerprint or published_inputs != inputs or last_event_at is None:
         return None
     return built_at
+
+
+def _full_reason(db: Path, full_refresh: bool, select: str | None, published: str | None, fingerprint: str) -> str:
+    """Why this build cannot be incremental, in a few words ("" when it can, or is partial)."""
+    if select:
+        return ""
+    if full_refresh:
+        return "--full-refresh"
+    if not db.exists():
+        return "no published file yet"
+    if published is None:
+        return "the published file has no build fingerprint (built by dbt directly or by an older learnmart)"
+    if published != fingerprint:
+        return "the data folder, as-of, vars, project, UDFs or profile differ from the published build's"
+    return ""
 
 
 def _forget_inputs(db: Path) -> None:
@@ -448,7 +465,9 @@ def run_build(
         if skip_up_to_date and not full_refresh and (built_at := _up_to_date(db, fingerprint, inputs)):
             seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
             return BuildResult(db=db, seconds=seconds, models=0, tests=0, up_to_date=True, built_at=built_at)
-        incremental = not full_refresh and not select and _published_fingerprint(db) == fingerprint
+        published = None if full_refresh or select else _published_fingerprint(db)
+        incremental = published == fingerprint
+        full_reason = _full_reason(db, full_refresh, select, published, fingerprint)
         if incremental and (changed := _changed_event_files(db, files)):
             raise BuildEnvironmentError(
                 f"events file {', '.join(changed)} was loaded by an earlier build and has changed since: delivered "
@@ -466,6 +485,8 @@ def run_build(
                     shutil.copyfile(db, tmp_db)
                 else:
                     incremental = _carry_over_incremental_tables(db, tmp_db)
+                    if not incremental:
+                        full_reason = "the published file predates one of the incremental models"
             except OSError as exc:
                 shutil.rmtree(work, ignore_errors=True)
                 if exc.errno == errno.ENOSPC:
@@ -572,7 +593,15 @@ def run_build(
         shutil.rmtree(work, ignore_errors=True)
         seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
         timings = {r["unique_id"]: float(r.get("execution_time") or 0.0) for r in results}
-        return BuildResult(db=db, seconds=seconds, models=models, tests=tests, incremental=incremental, timings=timings)
+        return BuildResult(
+            db=db,
+            seconds=seconds,
+            models=models,
+            tests=tests,
+            incremental=incremental,
+            timings=timings,
+            full_reason=full_reason,
+        )
     finally:
         fcntl.flock(lock, fcntl.LOCK_UN)
         lock.close()

@@ -147,7 +147,10 @@ def _build_or_exit(data: Path, target: Path, **options) -> Path:
         )
         return result.db
     kind = "incrementally " if result.incremental else ""
-    message(f"built {result.db} {kind}in {result.seconds:.1f}s ({result.models} models, {result.tests} tests passed)")
+    why = f"; a full build: {result.full_reason}" if result.full_reason else ""
+    message(
+        f"built {result.db} {kind}in {result.seconds:.1f}s ({result.models} models, {result.tests} tests passed{why})"
+    )
     return result.db
 
 

@@ -16,6 +16,7 @@ from learnmart.cli.build import (
     INCREMENTAL_TABLES,
     _carry_over_incremental_tables,
     _forget_inputs,
+    _full_reason,
     _up_to_date,
     build_fingerprint,
     inputs_fingerprint,
@@ -69,9 +70,9 @@ def test_appending_a_file_reads_only_it_and_publishes_what_a_full_build_would(sp
         first = run_build(split_data, tmp_path / "inc.duckdb", quiet=True, full_refresh=True)
     finally:
         shutil.move(held, appended)
-    assert not first.incremental
+    assert not first.incremental and first.full_reason == "--full-refresh"
     second = run_build(split_data, tmp_path / "inc.duckdb", quiet=True)
-    assert second.incremental
+    assert second.incremental and second.full_reason == ""
     # every data test ran again; the unit tests (the same project, fixed inputs) did not
     full_kinds = Counter(node.split(".")[0] for node in first.timings)
     kinds = Counter(node.split(".")[0] for node in second.timings)
@@ -305,3 +306,14 @@ def test_a_partial_build_leaves_no_inputs_fingerprint_to_match(tmp_path):
         con.execute("create schema intermediate")
         con.execute("create table intermediate.int_build_context as select 'b1' as build_fingerprint")
     _forget_inputs(old)
+
+
+def test_a_full_build_says_why_it_could_not_be_incremental(tmp_path):
+    db = tmp_path / "w.duckdb"
+    assert _full_reason(db, False, None, None, "f1") == "no published file yet"
+    db.touch()
+    assert "no build fingerprint" in _full_reason(db, False, None, None, "f1")
+    assert "differ from the published build's" in _full_reason(db, False, None, "f0", "f1")
+    assert _full_reason(db, True, None, "f1", "f1") == "--full-refresh"
+    assert _full_reason(db, False, None, "f1", "f1") == ""  # incremental
+    assert _full_reason(db, False, "+user_segments", None, "f1") == ""  # partial, not full
