@@ -125,6 +125,14 @@ def raw_files(data: Path) -> list[RawFile]:
     return found
 
 
+def _installed_version(package: str) -> str | None:
+    """The package's version; None when it is not installed (the build then says what is missing)."""
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 def inputs_fingerprint(data: Path, files: list[RawFile] | None = None) -> str:
     """What a build reads besides the project and its settings (build_fingerprint): the name
     and bytes of every raw file (``files``, default raw_files(data)), the PII salt, and the
@@ -132,7 +140,7 @@ def inputs_fingerprint(data: Path, files: list[RawFile] | None = None) -> str:
     digest = hashlib.sha256()
     settings = {
         "python": sys.version,
-        "packages": {name: importlib.metadata.version(name) for name in ENGINE_PACKAGES},
+        "packages": {name: _installed_version(name) for name in ENGINE_PACKAGES},
         "salt": hashlib.sha256(os.environ.get("LEARNMART_SALT", "").encode()).hexdigest(),
     }
     digest.update(json.dumps(settings, sort_keys=True).encode())

@@ -249,6 +249,15 @@ def test_the_inputs_fingerprint_changes_with_the_bytes_read_and_not_with_time_st
     monkeypatch.setattr(build.importlib.metadata, "version", older_duckdb)
     assert inputs_fingerprint(data) != changed
 
+    # a library missing altogether: no traceback here; the build then says dbt is not installed
+    def no_dbt_duckdb(name: str) -> str:
+        if name == "dbt-duckdb":
+            raise build.importlib.metadata.PackageNotFoundError(name)
+        return real_version(name)
+
+    monkeypatch.setattr(build.importlib.metadata, "version", no_dbt_duckdb)
+    assert inputs_fingerprint(data) != changed
+
 
 def _published_file(path: Path, sends: list[tuple[str, str | None]], **context) -> Path:
     """A file with what _up_to_date reads of a published build: its context row and campaign sends."""
