@@ -57,6 +57,21 @@ PUBLISHED = {
 }
 
 
+def _assert_same_as_a_full_build(db: Path, full: Path) -> None:
+    """``db`` publishes what the full build ``full`` of the same events does, and holds the same affinities."""
+    for name, sql in PUBLISHED.items():
+        assert _rows(db, sql) == _rows(full, sql), name
+    with duckdb.connect() as con:
+        con.execute(f"attach '{db}' as a (read_only)")
+        con.execute(f"attach '{full}' as b (read_only)")
+        diff = con.execute(
+            "select count(*) filter (where x.user_id is null or y.user_id is null), max(abs(x.affinity - y.affinity)) "
+            "from a.intermediate.int_interactions_weighted as x "
+            "full join b.intermediate.int_interactions_weighted as y using (user_id, course_id)"
+        ).fetchone()
+    assert diff[0] == 0 and diff[1] < 1e-9
+
+
 def test_appending_a_file_reads_only_it_and_publishes_what_a_full_build_would(split_data, demo_db, tmp_path):
     """demo_db is the full build of the same events (demo_data, one file): the reference."""
     appended = split_data / "events" / "part-2.parquet"
@@ -85,17 +100,7 @@ def test_appending_a_file_reads_only_it_and_publishes_what_a_full_build_would(sp
         "where _loaded_at = (select max(_loaded_at) from staging.base_raw__events) group by all",
     )
     assert loaded == [(str(appended), appended_rows)]
-    for name, sql in PUBLISHED.items():
-        assert _rows(tmp_path / "inc.duckdb", sql) == _rows(demo_db, sql), name
-    with duckdb.connect() as con:
-        con.execute(f"attach '{tmp_path / 'inc.duckdb'}' as a (read_only)")
-        con.execute(f"attach '{demo_db}' as b (read_only)")
-        diff = con.execute(
-            "select count(*) filter (where x.user_id is null or y.user_id is null), max(abs(x.affinity - y.affinity)) "
-            "from a.intermediate.int_interactions_weighted as x "
-            "full join b.intermediate.int_interactions_weighted as y using (user_id, course_id)"
-        ).fetchone()
-    assert diff[0] == 0 and diff[1] < 1e-9
+    _assert_same_as_a_full_build(tmp_path / "inc.duckdb", demo_db)
 
     # nothing changed since: the build finds the published file up to date and leaves it be
     published = (tmp_path / "inc.duckdb").stat()
@@ -140,6 +145,60 @@ def test_appending_a_file_reads_only_it_and_publishes_what_a_full_build_would(sp
     proc = run_cli("build", "--data", str(split_data), "--db", str(tmp_path / "inc.duckdb"), "-q")
     assert proc.returncode == 2, proc.stderr
     assert "part-2-again.parquet" in proc.stderr and "--full-refresh" in proc.stderr
+
+
+def test_a_late_file_of_older_events_folds_in_as_a_full_build_would(demo_data, demo_db, tmp_path):
+    """A file delivered late (a device that synced days after the fact): its events are older
+    than many already loaded, for pairs that already have later events. The incremental build
+    folds them in, and publishes what the full build of all the events (demo_db) does."""
+    data = tmp_path / "late_data"
+    data.mkdir()
+    for path in demo_data.iterdir():
+        if path.name != "events.parquet":
+            (data / path.name).symlink_to(path)
+    (data / "events").mkdir()
+    ts = "try_cast(event_ts as timestamp)"
+    # one valid event in ten from before SPLIT, among ids that occur once (where a repeated
+    # id lands decides which row of it is the duplicate: not what this test is about)
+    late = (
+        f"hash(event_id) % 10 = 0 and {ts} < timestamp '{SPLIT}' "
+        "and event_id in (select event_id from e group by event_id having count(*) = 1)"
+    )
+    with duckdb.connect() as con:
+        con.execute(f"create view e as select * from read_parquet('{demo_data / 'events.parquet'}')")
+        con.execute(f"copy (select * from e where not coalesce({late}, false)) to '{data}/events/part-1.parquet'")
+        con.execute(f"copy (select * from e where {late}) to '{data}/events/synced-late.parquet'")
+        late_rows, older_than_loaded, pairs_with_later_events = con.execute(
+            f"""
+            with late as (select * from e where {late}),
+            loaded as (select * from e where not coalesce({late}, false) and {ts} is not null)
+            select
+                (select count(*) from late),
+                (select count(*) from late where {ts} < (select max({ts}) from loaded)),
+                (select count(*) from late where exists (
+                    select 1 from loaded
+                    where loaded.user_id = late.user_id and loaded.course_id = late.course_id
+                        and try_cast(loaded.event_ts as timestamp) > try_cast(late.event_ts as timestamp)
+                ))
+            """
+        ).fetchone()
+    assert late_rows > 100 and older_than_loaded == late_rows and pairs_with_later_events > 20
+
+    held = tmp_path / "synced-late.parquet"
+    shutil.move(data / "events" / "synced-late.parquet", held)
+    try:
+        run_build(data, tmp_path / "late.duckdb", quiet=True, full_refresh=True)
+    finally:
+        shutil.move(held, data / "events" / "synced-late.parquet")
+    result = run_build(data, tmp_path / "late.duckdb", quiet=True)
+    assert result.incremental
+    loaded = _rows(
+        tmp_path / "late.duckdb",
+        "select count(*) from staging.base_raw__events "
+        "where _loaded_at = (select max(_loaded_at) from staging.base_raw__events)",
+    )
+    assert loaded == [(late_rows,)]
+    _assert_same_as_a_full_build(tmp_path / "late.duckdb", demo_db)
 
 
 def test_the_fingerprint_changes_with_anything_an_incremental_build_depends_on(tmp_path):
