@@ -560,6 +560,17 @@ def run_build(
                 text = log.read_text(errors="replace") if log.exists() else ""
                 failures = _log_error(text) or [f"dbt exited with code {proc.returncode}"]
             detail = "; ".join(failures)
+            if out_of_memory := [f for f in failures if "Out of Memory Error" in f]:
+                # the machine's limit, not the data: whichever model hit it (a raw file's
+                # base model too) says nothing about its input
+                shutil.rmtree(work, ignore_errors=True)
+                node, _, message = out_of_memory[0].partition(": ")
+                limit = env.get("LEARNMART_MEMORY_LIMIT") or "75% of RAM (the default)"
+                raise BuildEnvironmentError(
+                    f"the build ran out of memory in {node.rsplit('.', 1)[-1]} under memory_limit {limit} "
+                    f"({message.split('Out of Memory Error: ', 1)[-1]}); {db} was left as it was. "
+                    "Raise --memory-limit, or build with fewer --threads"
+                )
             unreadable = [f for f in failures if f.startswith("model.learnmart.base_raw__")]
             if unreadable and "No space left" not in detail:
                 # the raw files themselves could not be read (encoding, broken CSV): exit 2

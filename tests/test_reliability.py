@@ -178,3 +178,40 @@ def test_a_build_on_a_full_disk_fails_clearly_and_keeps_the_previous_file(tiny_d
     assert "full" in result.stderr and result.stderr.count("\n") == 1
     assert _sha(db) == before
     assert not list(tiny_disk.glob(".w.duckdb.building-*"))
+
+
+def test_a_build_spills_past_its_memory_limit_into_the_temp_dir_and_one_that_cannot_fit_says_so(
+    demo_data, demo_db, tmp_path
+):
+    """--memory-limit and --temp-dir reach DuckDB. Under 52 MB (one model at a time) the demo
+    build has to spill, into --temp-dir, and still publishes what an unlimited build does: dbt
+    opens a cursor per model, and a temp_directory set again on each one failed the build at
+    the first model after a spill. Under 1 MB nothing fits, and the build says so in one line
+    instead of blaming a raw file."""
+    db = tmp_path / "limited.duckdb"
+    spill = tmp_path / "spill"
+    args = ["build", "--data", str(demo_data), "--db", str(db), "--full-refresh", "-q", "--threads", "1"]
+    proc = subprocess.Popen(
+        [*LEARNMART, *args, "--memory-limit", "52MB", "--temp-dir", str(spill)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    spilled = False
+    while proc.poll() is None:
+        # DuckDB makes the folder when it first spills and removes it when the build closes it
+        spilled = spilled or spill.is_dir()
+        time.sleep(0.02)
+    assert proc.returncode == 0, proc.stderr.read()
+    assert spilled
+    sql = "select user_id, rank, course_id, reason from main.user_recommendations order by all"
+    with duckdb.connect(str(db), read_only=True) as con, duckdb.connect(str(demo_db), read_only=True) as ref:
+        assert con.execute(sql).fetchall() == ref.execute(sql).fetchall()
+
+    before = _sha(db)
+    tiny = run_cli(*args, "--memory-limit", "1MB")
+    assert tiny.returncode == 2 and tiny.stderr.count("\n") == 1, tiny.stderr
+    assert "ran out of memory" in tiny.stderr and "memory_limit 1MB" in tiny.stderr
+    assert "--memory-limit" in tiny.stderr and "cannot read" not in tiny.stderr
+    assert _sha(db) == before
+    assert not list(tmp_path.glob(".limited.duckdb.building-*"))
