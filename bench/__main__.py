@@ -1,6 +1,6 @@
 """learnmart at scale, beside a SAR-style numpy/scipy reference on the same data, in one run.
 
-    python -m bench [--scales S M L] [--work DIR] [--memory-limit-m 4GB]   (or: make bench)
+    python -m bench [--scales S M L] [--work DIR] [--memory-limit-m 4GB,1GB]   (or: make bench)
 
 Per scale (S: 5,000 users, M: 200,000 users / ~5M events, L: 1,000,000 users / ~25M events):
   1. generate the data (seed 42) and split the events into two files in events/: everything
@@ -12,7 +12,8 @@ Per scale (S: 5,000 users, M: 200,000 users / ~5M events, L: 1,000,000 users / ~
   3. build everything from scratch (--full-refresh): the full build, with per-model times
      from dbt's run_results, wall time, peak RSS, events/s and file size; and check that the
      incremental and the full build publish the same recommendations and segments;
-  4. at M, a full build again under --memory-limit (default 4GB);
+  4. at M, a full build again under each --memory-limit (default 4GB, which M fits in, and
+     1GB, which makes DuckDB spill to the temp dir), and whether it spilled;
   5. the recommendation path alone: on a copy of the full build, `learnmart build --select
      +user_recommendations --full-refresh --threads 1` rebuilds from the raw files only
      the models top-10 needs, one model at a time, so each model's time is its own (in the
@@ -211,13 +212,14 @@ def run_scale(scale: str, work: Path, memory_limit_m: str) -> dict:
         "full": full,
         "incremental_vs_full_differences": compare(dbs / "incremental.duckdb", dbs / "full.duckdb"),
     }
-    if scale == "M" and memory_limit_m:
-        limited = build(data, dbs / "limited.duckdb", full_refresh=True, memory_limit=memory_limit_m)
-        result["memory_limited"] = {
-            "memory_limit": memory_limit_m,
-            **{k: v for k, v in limited.items() if k != "timings"},
-        }
-        (dbs / "limited.duckdb").unlink()
+    if scale == "M":
+        # the goal's limit, which M fits in without spilling, and one low enough that it spills
+        result["memory_limited_runs"] = []
+        for limit in filter(None, memory_limit_m.split(",")):
+            limited = build(data, dbs / "limited.duckdb", full_refresh=True, memory_limit=limit)
+            limited = {k: v for k, v in limited.items() if k != "timings"}
+            result["memory_limited_runs"].append({"memory_limit": limit, **limited})
+            (dbs / "limited.duckdb").unlink()
     # the recommendation path alone, one model at a time, on a copy of the full build
     shutil.copyfile(dbs / "full.duckdb", dbs / "alone.duckdb")
     alone = build(data, dbs / "alone.duckdb", full_refresh=True, select="+user_recommendations", threads=1)
@@ -325,11 +327,12 @@ def summary(results: list[dict], date: str) -> str:
             skip = r["nothing_changed"]
             verdict = "found the file up to date" if skip.get("up_to_date") else "rebuilt it"
             lines.append(f"{r['scale']}: a build with nothing changed {verdict} in {skip['wall_s']:.2f}s.")
-        if "memory_limited" in r:
-            m = r["memory_limited"]
+        # runs before 2026-12-02 (2281e4d) had one limited build, under "memory_limited"
+        for m in r.get("memory_limited_runs") or ([r["memory_limited"]] if "memory_limited" in r else []):
+            spilled = {True: ", spilled to the temp dir", False: ", did not spill"}.get(m.get("spilled"), "")
             lines.append(
                 f"{r['scale']} under memory_limit={m['memory_limit']}: {m['wall_s']:.1f}s, "
-                f"peak RSS {m['peak_rss_mb'] / 1024:.1f} GB."
+                f"peak RSS {m['peak_rss_mb'] / 1024:.1f} GB{spilled}."
             )
         ref = r.get("reference", {})
         if "implicit_total_s" in ref:
@@ -344,7 +347,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", nargs="+", default=["S", "M", "L"], choices=list(SCALES))
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "learnmart-bench")
-    parser.add_argument("--memory-limit-m", default="4GB", help="memory_limit of the extra M build ('' to skip)")
+    parser.add_argument(
+        "--memory-limit-m",
+        default="4GB,1GB",
+        help="memory_limit of each extra M build, comma-separated ('' to skip; 1GB makes it spill)",
+    )
     parser.add_argument("--summary-of", type=Path, help="print the summary of an earlier run's JSON and exit")
     args = parser.parse_args()
     if args.summary_of:

@@ -1,11 +1,13 @@
 """One `learnmart build`, measured: prints a JSON line with wall time, peak RSS and dbt's timings.
 
-    python -m bench.build_once --data DIR --db FILE [--full-refresh] [--memory-limit 4GB]
+    python -m bench.build_once --data DIR --db FILE [--full-refresh] [--memory-limit 4GB --temp-dir DIR]
                                [--select +user_recommendations --threads 1]
                                [--rebuild-unchanged]
 
 Run as its own process by `python -m bench`, so that the peak RSS of the dbt child process
-(resource.RUSAGE_CHILDREN) belongs to this one build.
+(resource.RUSAGE_CHILDREN) belongs to this one build. With --temp-dir, "spilled" says whether
+DuckDB spilled there: it makes the folder when it first spills and removes it when the build
+closes the file, so the folder is watched while the build runs.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import threading
 import time
 from pathlib import Path
 
@@ -31,6 +34,17 @@ def main() -> None:
     # build even when the published file is up to date (to time an incremental build's floor)
     parser.add_argument("--rebuild-unchanged", action="store_true")
     args = parser.parse_args()
+    spilled = threading.Event()
+    done = threading.Event()
+
+    def watch(folder: Path) -> None:
+        while not done.wait(0.05):
+            if folder.is_dir():
+                spilled.set()
+                return
+
+    if args.temp_dir:
+        threading.Thread(target=watch, args=(args.temp_dir,), daemon=True).start()
     started = time.perf_counter()
     result = run_build(
         args.data,
@@ -44,6 +58,7 @@ def main() -> None:
         skip_up_to_date=not args.rebuild_unchanged,
     )
     wall = time.perf_counter() - started
+    done.set()
     print(
         json.dumps(
             {
@@ -54,6 +69,7 @@ def main() -> None:
                 "models": result.models,
                 "tests": result.tests,
                 "file_mb": args.db.stat().st_size / 2**20,
+                "spilled": spilled.is_set() if args.temp_dir else None,
                 "timings": result.timings,
             }
         )
