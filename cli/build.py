@@ -560,9 +560,11 @@ def run_build(
                 text = log.read_text(errors="replace") if log.exists() else ""
                 failures = _log_error(text) or [f"dbt exited with code {proc.returncode}"]
             detail = "; ".join(failures)
-            if out_of_memory := [f for f in failures if "Out of Memory Error" in f]:
+            out_of_memory = [f for f in failures if "Out of Memory Error" in f]
+            if out_of_memory and "No space left" not in detail:
                 # the machine's limit, not the data: whichever model hit it (a raw file's
-                # base model too) says nothing about its input
+                # base model too) says nothing about its input; a spill onto a full disk
+                # is the full-disk case below
                 shutil.rmtree(work, ignore_errors=True)
                 node, _, message = out_of_memory[0].partition(": ")
                 limit = env.get("LEARNMART_MEMORY_LIMIT") or "75% of RAM (the default)"
