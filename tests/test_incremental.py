@@ -28,20 +28,31 @@ from .conftest import REPO, copy_project, run_cli, storage_version
 SPLIT = "2026-06-28"  # the last days of demo_data's history arrive as a second file
 
 
-@pytest.fixture(scope="module")
-def split_data(demo_data, tmp_path_factory) -> Path:
-    """demo_data with its events delivered as two files: before SPLIT, and from SPLIT on."""
-    data = tmp_path_factory.mktemp("split_data")
+TS = "try_cast(event_ts as timestamp)"
+
+
+def _deliver_events(demo_data: Path, data: Path, second_name: str, second: str) -> duckdb.DuckDBPyConnection:
+    """demo_data in ``data`` with its events as two files: events/part-1.parquet, and the rows
+    where ``second`` (SQL over view ``e``, demo_data's events) in events/<second_name>.parquet.
+    Returns the connection, with view ``e``, for the caller's own checks."""
+    data.mkdir(exist_ok=True)
     for path in demo_data.iterdir():
         if path.name != "events.parquet":
             (data / path.name).symlink_to(path)
     (data / "events").mkdir()
-    ts = "try_cast(event_ts as timestamp)"
-    late = f"{ts} >= timestamp '{SPLIT}' and {ts} < timestamp '2026-07-01'"
-    with duckdb.connect() as con:
-        con.execute(f"create view e as select * from read_parquet('{demo_data / 'events.parquet'}')")
-        con.execute(f"copy (select * from e where not coalesce({late}, false)) to '{data}/events/part-1.parquet'")
-        con.execute(f"copy (select * from e where {late}) to '{data}/events/part-2.parquet'")
+    con = duckdb.connect()
+    con.execute(f"create view e as select * from read_parquet('{demo_data / 'events.parquet'}')")
+    con.execute(f"copy (select * from e where not coalesce({second}, false)) to '{data}/events/part-1.parquet'")
+    con.execute(f"copy (select * from e where {second}) to '{data}/events/{second_name}.parquet'")
+    return con
+
+
+@pytest.fixture(scope="module")
+def split_data(demo_data, tmp_path_factory) -> Path:
+    """demo_data with its events delivered as two files: before SPLIT, and from SPLIT on."""
+    data = tmp_path_factory.mktemp("split_data")
+    later = f"{TS} >= timestamp '{SPLIT}' and {TS} < timestamp '2026-07-01'"
+    _deliver_events(demo_data, data, "part-2", later).close()
     return data
 
 
@@ -152,29 +163,20 @@ def test_a_late_file_of_older_events_folds_in_as_a_full_build_would(demo_data, d
     than many already loaded, for pairs that already have later events. The incremental build
     folds them in, and publishes what the full build of all the events (demo_db) does."""
     data = tmp_path / "late_data"
-    data.mkdir()
-    for path in demo_data.iterdir():
-        if path.name != "events.parquet":
-            (data / path.name).symlink_to(path)
-    (data / "events").mkdir()
-    ts = "try_cast(event_ts as timestamp)"
     # one valid event in ten from before SPLIT, among ids that occur once (where a repeated
     # id lands decides which row of it is the duplicate: not what this test is about)
     late = (
-        f"hash(event_id) % 10 = 0 and {ts} < timestamp '{SPLIT}' "
+        f"hash(event_id) % 10 = 0 and {TS} < timestamp '{SPLIT}' "
         "and event_id in (select event_id from e group by event_id having count(*) = 1)"
     )
-    with duckdb.connect() as con:
-        con.execute(f"create view e as select * from read_parquet('{demo_data / 'events.parquet'}')")
-        con.execute(f"copy (select * from e where not coalesce({late}, false)) to '{data}/events/part-1.parquet'")
-        con.execute(f"copy (select * from e where {late}) to '{data}/events/synced-late.parquet'")
+    with _deliver_events(demo_data, data, "synced-late", late) as con:
         late_rows, older_than_loaded, pairs_with_later_events = con.execute(
             f"""
             with late as (select * from e where {late}),
-            loaded as (select * from e where not coalesce({late}, false) and {ts} is not null)
+            loaded as (select * from e where not coalesce({late}, false) and {TS} is not null)
             select
                 (select count(*) from late),
-                (select count(*) from late where {ts} < (select max({ts}) from loaded)),
+                (select count(*) from late where {TS} < (select max({TS}) from loaded)),
                 (select count(*) from late where exists (
                     select 1 from loaded
                     where loaded.user_id = late.user_id and loaded.course_id = late.course_id
