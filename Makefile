@@ -36,9 +36,23 @@ test: install
 test-all: install
 	LEARNMART_FAULT_RUNS=20 LEARNMART_FUZZ_EXAMPLES=50 $(BIN)/python -m pytest -q --runslow $(PYTEST_PARALLEL)
 
-lint: install
+LINT_STAMP := $(VENV)/.lint-stamp
+
+$(LINT_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,lint]'
+	touch $(LINT_STAMP)
+
+# Python with ruff; SQL with sqlfluff (rules in dbt_project/.sqlfluff). sqlfluff renders
+# every model with dbt's templater, and the models read the raw files' columns while they
+# render, so it lints against a 50-user generated folder, in a temp dir with dbt's target.
+lint: $(LINT_STAMP)
 	$(BIN)/ruff check cli udfs datagen learnmart tests bench dbt_project/models
 	$(BIN)/ruff format --check cli udfs datagen learnmart tests bench dbt_project/models
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(BIN)/learnmart generate --out "$$tmp/data" --users 50 --days 60 > /dev/null && \
+	cd dbt_project && LEARNMART_DATA_DIR="$$tmp/data" LEARNMART_DBT_PATH="$$tmp/lint.duckdb" \
+		DBT_TARGET_PATH="$$tmp/target" DBT_LOG_PATH="$$tmp/logs" \
+		../$(BIN)/sqlfluff lint models tests
 
 # bench-only dependencies: scipy (the SAR-style reference), implicit where it installs
 bench: install

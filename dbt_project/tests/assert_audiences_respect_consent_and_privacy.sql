@@ -1,6 +1,6 @@
--- No member of any audience or export (campaign, interest, lookalike) lacks marketing consent or is on the suppression list, and no
--- audience key is a raw user id: every key maps back (through the salted hash) to a
--- consenting, unsuppressed user.
+-- No member of any audience or export (campaign, interest, lookalike) lacks marketing
+-- consent or is on the suppression list, and no audience key is a raw user id: every
+-- key maps back (through the salted hash) to a consenting, unsuppressed user.
 with
 
 audiences as (

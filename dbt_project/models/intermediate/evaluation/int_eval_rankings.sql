@@ -38,7 +38,9 @@ taken as (
 ),
 
 truth_interests as (
-    select * from {{ truth_relation('user_interests', {'user_id': 'varchar', 'category': 'varchar', 'interest': 'double'}) }}
+    select * from {{ truth_relation(
+        'user_interests', {'user_id': 'varchar', 'category': 'varchar', 'interest': 'double'}
+    ) }}
 ),
 
 truth_courses as (
