@@ -49,7 +49,7 @@ lint: $(LINT_STAMP)
 	$(BIN)/ruff check cli udfs datagen learnmart tests bench dbt_project/models
 	$(BIN)/ruff format --check cli udfs datagen learnmart tests bench dbt_project/models
 	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	$(BIN)/learnmart generate --out "$$tmp/data" --users 50 --days 60 > /dev/null && \
+	$(BIN)/learnmart generate --out "$$tmp/data" --users 50 --days 60 && \
 	cd dbt_project && LEARNMART_DATA_DIR="$$tmp/data" LEARNMART_DBT_PATH="$$tmp/lint.duckdb" \
 		DBT_TARGET_PATH="$$tmp/target" DBT_LOG_PATH="$$tmp/logs" \
 		../$(BIN)/sqlfluff lint models tests
