@@ -26,6 +26,7 @@ import errno
 import fcntl
 import hashlib
 import importlib.metadata
+import importlib.util
 import json
 import os
 import shutil
@@ -320,19 +321,33 @@ def _dbt_executable() -> list[str]:
     return [found]
 
 
-def _dbt_command(verb: list[str], work: Path, variables: dict) -> list[str]:
-    """A dbt command line on learnmart's project, with target and logs kept in ``work``."""
+def _dbt_args(verb: list[str], work: Path, variables: dict) -> list[str]:
+    """dbt's arguments for learnmart's project, with target and logs kept in ``work``."""
     project = str(project_dir())
     return [
-        *_dbt_executable(),
         *verb,
         *("--project-dir", project, "--profiles-dir", project),
         *("--target-path", str(work / "target"), "--log-path", str(work / "logs")),
-        # the log file goes with the work folder and is read only for its errors; at debug
-        # level dbt writes every statement to it (22,000 lines for the demo data, about
-        # 0.5 s of an 11 s build)
-        *("--log-level-file", "info"),
         *("--vars", json.dumps(variables)),
+    ]
+
+
+def _dbt_command(verb: list[str], work: Path, variables: dict) -> list[str]:
+    """A dbt command line on learnmart's project, with target and logs kept in ``work``."""
+    return [*_dbt_executable(), *_dbt_args(verb, work, variables)]
+
+
+def _dbt_build_command(work: Path, variables: dict, quiet: bool) -> list[str]:
+    """``dbt build`` with no log file, and no console log when ``quiet``: dbt formats every
+    event for each log it writes, whatever its level, and drops most of them only then.
+    dbt's errors reach stderr through ``learnmart.cli.dbt_run`` either way."""
+    if importlib.util.find_spec("dbt") is None:
+        raise BuildEnvironmentError("dbt is not installed in this environment (pip install dbt-duckdb)")
+    return [
+        *(sys.executable, "-m", "learnmart.cli.dbt_run"),
+        *_dbt_args(["build"], work, variables),
+        *("--log-level-file", "none"),
+        *(("--log-level", "none") if quiet else ()),
     ]
 
 
@@ -400,14 +415,14 @@ def _failures(run_results: Path) -> list[str]:
     return lines
 
 
-def _log_error(log_text: str) -> list[str]:
-    """The error dbt.log ends with (e.g. a parsing error and its first detail line), if any."""
-    lines = [ln.strip() for ln in log_text.splitlines() if ln.strip() and "[debug]" not in ln]
+def _last_error(stderr: str) -> list[str]:
+    """The last error dbt wrote to stderr (e.g. a parsing error and its first detail line), if any."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
     marks = [i for i, ln in enumerate(lines) if "Error" in ln]
     if not marks:
         return []
     i = marks[-1]
-    return [" ".join(lines[i : i + 2]).split("[error] [MainThread]: ")[-1]]
+    return [" ".join(lines[i : i + 2])]
 
 
 def _essential_line(message: str) -> str:
@@ -530,7 +545,7 @@ def run_build(
         if temp_dir or env.get("LEARNMART_TEMP_DIR"):
             # dbt runs in the work folder: a relative spill folder means the caller's one
             env["LEARNMART_TEMP_DIR"] = str(Path(temp_dir or env["LEARNMART_TEMP_DIR"]).resolve())
-        cmd = _dbt_command(["build"], work, variables)
+        cmd = _dbt_build_command(work, variables, quiet)
         if full_refresh:
             cmd += ["--full-refresh"]
         if select:
@@ -548,7 +563,7 @@ def run_build(
             cwd=work,
             env=env,
             stdout=subprocess.DEVNULL if quiet else sys.stderr,
-            stderr=subprocess.STDOUT if not quiet else subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
             check=False,
         )
@@ -556,9 +571,7 @@ def run_build(
         failures = _failures(work / "target" / "run_results.json")
         if proc.returncode != 0 or failures:
             if not failures:
-                log = work / "logs" / "dbt.log"
-                text = log.read_text(errors="replace") if log.exists() else ""
-                failures = _log_error(text) or [f"dbt exited with code {proc.returncode}"]
+                failures = _last_error(proc.stderr or "") or [f"dbt exited with code {proc.returncode}"]
             detail = "; ".join(failures)
             out_of_memory = [f for f in failures if "Out of Memory Error" in f]
             if out_of_memory and "No space left" not in detail:

@@ -97,6 +97,38 @@ def test_a_failing_test_leaves_the_published_file_untouched(demo_db, demo_data, 
         assert con.execute("select broken from test_failures.assert_this_build_fails").fetchall() == [(1,)]
 
 
+@pytest.mark.parametrize("quiet", [True, False])
+def test_a_model_dbt_cannot_parse_is_named_with_its_error(demo_data, tmp_path, quiet):
+    """dbt writes no log file in a build: an error before any node ran reaches the message from dbt's events."""
+    project = copy_project(tmp_path)
+    model = project / "models" / "marts" / "recommendations" / "course_pairs.sql"
+    model.write_text(
+        model.read_text().replace("ref('int_course_pairs_counted') }}", "ref('int_course_pairs_counted' }}")
+    )
+    db = tmp_path / "w.duckdb"
+    result = run_cli(
+        "build",
+        "--data",
+        str(demo_data),
+        "--db",
+        str(db),
+        *(["-q"] if quiet else []),
+        env={"LEARNMART_PROJECT_DIR": str(project)},
+    )
+    assert result.returncode == 1, result.stderr
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("learnmart: build failed"), result.stderr
+    assert last.endswith(
+        "Compilation Error in model course_pairs (models/marts/recommendations/course_pairs.sql) "
+        "unexpected '}', expected ')'"
+    )
+    if quiet:
+        assert result.stderr.count("\n") == 1  # one clear line
+    else:
+        assert "Running with dbt=" in result.stderr  # dbt's progress, shown as it runs
+    assert not db.exists() and not list(tmp_path.glob(".w.duckdb.building-*"))
+
+
 def test_invalid_vars_stop_the_build_before_any_model_naming_each(demo_data, tmp_path):
     from learnmart.cli import build
 
@@ -272,3 +304,16 @@ def test_python_models_get_one_blas_thread_unless_the_caller_set_one(
     assert seen.get("OPENBLAS_NUM_THREADS") == expected
     if expected == "1":
         assert seen["OMP_NUM_THREADS"] == seen["MKL_NUM_THREADS"] == "1"
+
+
+def test_dbt_run_exits_2_with_the_error_dbt_returns_without_an_event(tmp_path):
+    """A bad option never reaches dbt's event stream; learnmart.cli.dbt_run still says it."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "learnmart.cli.dbt_run", "build", "--no-such-option"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == ["Encountered an error:", "No such option '--no-such-option'."]
