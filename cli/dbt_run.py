@@ -5,7 +5,8 @@ dbt's log file off (and, with ``--quiet``, its console log too) and still say wh
 wrong. dbt formats every event for every log it writes, at any level, before the log drops
 the events below its level: every SQL statement, BEGIN and COMMIT of every node, twice.
 Without those two logs, a demo-sized build's dbt run took about 9% less time (S data, the
-same incremental build, three alternating pairs: 14.5-14.8 s against 15.8-16.5 s).
+same incremental build, three alternating pairs in a slow spell: 13.4-13.8 s against
+14.9-17.3 s; bench/results/scale.md, "dbt's logs off in a build").
 
 Here dbt's programmatic runner hands each event to a callback, which writes the error
 events' messages to stderr; the exit code is the ``dbt`` script's (0 success, 1 a node
