@@ -311,43 +311,22 @@ def parse_as_of(text: str | None) -> str | None:
     return value.isoformat(sep=" ")
 
 
-def _dbt_executable() -> list[str]:
-    exe = Path(sys.executable).parent / "dbt"
-    if exe.exists():
-        return [str(exe)]
-    found = shutil.which("dbt")
-    if not found:
+def _dbt_command(verb: list[str], work: Path, variables: dict) -> list[str]:
+    """A dbt command line on learnmart's project, with target kept in ``work`` and no log file.
+
+    dbt runs through ``learnmart.cli.dbt_run``, which writes its errors to stderr: dbt formats
+    every event for each log it writes, whatever its level, and drops most of them only then.
+    """
+    if importlib.util.find_spec("dbt") is None:
         raise BuildEnvironmentError("dbt is not installed in this environment (pip install dbt-duckdb)")
-    return [found]
-
-
-def _dbt_args(verb: list[str], work: Path, variables: dict) -> list[str]:
-    """dbt's arguments for learnmart's project, with target and logs kept in ``work``."""
     project = str(project_dir())
     return [
+        *(sys.executable, "-m", "learnmart.cli.dbt_run"),
         *verb,
         *("--project-dir", project, "--profiles-dir", project),
         *("--target-path", str(work / "target"), "--log-path", str(work / "logs")),
-        *("--vars", json.dumps(variables)),
-    ]
-
-
-def _dbt_command(verb: list[str], work: Path, variables: dict) -> list[str]:
-    """A dbt command line on learnmart's project, with target and logs kept in ``work``."""
-    return [*_dbt_executable(), *_dbt_args(verb, work, variables)]
-
-
-def _dbt_build_command(work: Path, variables: dict, quiet: bool) -> list[str]:
-    """``dbt build`` with no log file, and no console log when ``quiet``: dbt formats every
-    event for each log it writes, whatever its level, and drops most of them only then.
-    dbt's errors reach stderr through ``learnmart.cli.dbt_run`` either way."""
-    if importlib.util.find_spec("dbt") is None:
-        raise BuildEnvironmentError("dbt is not installed in this environment (pip install dbt-duckdb)")
-    return [
-        *(sys.executable, "-m", "learnmart.cli.dbt_run"),
-        *_dbt_args(["build"], work, variables),
         *("--log-level-file", "none"),
-        *(("--log-level", "none") if quiet else ()),
+        *("--vars", json.dumps(variables)),
     ]
 
 
@@ -545,7 +524,9 @@ def run_build(
         if temp_dir or env.get("LEARNMART_TEMP_DIR"):
             # dbt runs in the work folder: a relative spill folder means the caller's one
             env["LEARNMART_TEMP_DIR"] = str(Path(temp_dir or env["LEARNMART_TEMP_DIR"]).resolve())
-        cmd = _dbt_build_command(work, variables, quiet)
+        cmd = _dbt_command(["build"], work, variables)
+        if quiet:
+            cmd += ["--log-level", "none"]  # its output would go to /dev/null
         if full_refresh:
             cmd += ["--full-refresh"]
         if select:
@@ -666,8 +647,8 @@ def generate_docs(db: Path, out: Path, data: Path | None = None) -> Path:
             check=False,
         )
         if proc.returncode != 0:
-            lines = [ln for ln in proc.stdout.splitlines() if "rror" in ln][-1:]
-            raise BuildError("dbt docs generate failed" + (f": {lines[0].strip()}" if lines else ""))
+            lines = _last_error(proc.stderr)
+            raise BuildError("dbt docs generate failed" + (f": {lines[0]}" if lines else ""))
         out.mkdir(parents=True, exist_ok=True)
         for name in ("index.html", "static_index.html", "manifest.json", "catalog.json"):
             if (work / "target" / name).exists():
