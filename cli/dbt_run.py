@@ -1,6 +1,6 @@
 """``python -m learnmart.cli.dbt_run ARGS``: ``dbt ARGS``, with dbt's errors on stderr, one event each.
 
-``learnmart build`` runs dbt through this instead of the ``dbt`` script so that it can turn
+``learnmart build`` and ``learnmart docs`` run dbt through this instead of the ``dbt`` script so that
 dbt's log file off (and, with ``--quiet``, its console log too) and still say what went
 wrong. dbt formats every event for every log it writes, at any level, before the log drops
 the events below its level: every SQL statement, BEGIN and COMMIT of every node, twice.
