@@ -1,8 +1,8 @@
 """``python -m learnmart.cli.dbt_run ARGS``: ``dbt ARGS``, with dbt's errors on stderr, one event each.
 
-``learnmart build`` and ``learnmart docs`` run dbt through this instead of the ``dbt`` script so that
-dbt's log file off (and, with ``--quiet``, its console log too) and still say what went
-wrong. dbt formats every event for every log it writes, at any level, before the log drops
+``learnmart build`` and ``learnmart docs`` run dbt through this instead of the ``dbt``
+script, so that they can turn dbt's log file off (and, with ``--quiet``, its console log
+too) and still say what went wrong. dbt formats every event for every log it writes, at any level, before the log drops
 the events below its level: every SQL statement, BEGIN and COMMIT of every node, twice.
 Without those two logs, a demo-sized build's dbt run took about 9% less time (S data, the
 same incremental build, three alternating pairs in a slow spell: 13.4-13.8 s against
