@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import re
 import textwrap
 
 import duckdb
 import pytest
 from learnmart.cli.build import run_build
+
+from .conftest import REPO
 
 EVENTS = """\
 event_id,user_id,course_id,event_type,event_ts,amount,currency,rating,channel
@@ -195,3 +199,28 @@ def test_parquet_and_csv_in_one_folder_optional_columns_and_source_rows(tmp_path
     assert con.execute("select user_id, source_row, reject_reason from rejected_events").fetchall() == [
         ("u2-1", 7, "unknown_event_type")
     ]
+
+
+def _documented_contract() -> dict[str, dict[str, list[str]]]:
+    """Per entity in docs/raw_contract.md: its columns, the required ones, its reject reasons in order."""
+    sections = re.split(r"^## `(\w+)`.*$", (REPO / "docs" / "raw_contract.md").read_text(), flags=re.M)
+    documented = {}
+    for entity, body in zip(sections[1::2], sections[2::2], strict=True):
+        rows = re.findall(r"^\| `(\w+)` \| ([^|]*?) \|", body, flags=re.M)
+        documented[entity] = {
+            "columns": [name for name, cell in rows if cell in ("yes", "no")],
+            "required": [name for name, cell in rows if cell == "yes"],
+            "reasons": [name for name, cell in rows if cell not in ("yes", "no")],
+        }
+    return documented
+
+
+def test_the_documented_raw_contract_is_the_one_the_models_enforce():
+    macro = (REPO / "dbt_project" / "macros" / "raw_relation.sql").read_text()
+    enforced = ast.literal_eval(re.search(r"return\((\{.*?\})\) \}\}", macro, flags=re.S).group(1))
+    documented = _documented_contract()
+    assert list(documented) == list(enforced)
+    for entity, contract in enforced.items():
+        base = REPO / "dbt_project" / "models" / "staging" / "raw" / "base" / f"base_raw__{entity}.sql"
+        reasons = list(dict.fromkeys(re.findall(r"then '(\w+)'", base.read_text())))
+        assert documented[entity] == {**contract, "reasons": reasons}, entity
