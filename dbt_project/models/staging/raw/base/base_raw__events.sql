@@ -4,10 +4,11 @@
 
     Incremental, by file: raw event files are append-only deliveries, so a build reads only
     the files no earlier build loaded (a re-delivered file name is skipped; `learnmart
-    build` stops first if its bytes changed, from base_raw__files) and appends their rows. An event_id that an earlier file already delivered is a duplicate_event_id
-    here too, so re-delivering the same events under a new file name changes nothing
-    downstream. A row's verdict is made when its file is first read (e.g. unknown_course
-    against the catalog of that build); `learnmart build --full-refresh` re-reads every file.
+    build` stops first if its bytes changed, from base_raw__files) and appends their rows.
+    An event_id that an earlier file already delivered is a duplicate_event_id here too,
+    so re-delivering the same events under a new file name changes nothing downstream. A
+    row's verdict is made when its file is first read (e.g. unknown_course against the
+    catalog of that build); `learnmart build --full-refresh` re-reads every file.
 -#}
 {{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
 
