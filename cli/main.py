@@ -22,6 +22,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
 )
 
 DbOption = Annotated[
@@ -306,7 +307,12 @@ def evaluate(
         str, typer.Option(help="positive: purchase, completion or rating >= 4; any: any interaction.")
     ] = "positive",
     db: Annotated[
-        Path | None, typer.Option("--db", help="Keep the evaluation warehouse(s) here (FILE, or FILE.<split>).")
+        Path | None,
+        typer.Option(
+            "--db",
+            help="Keep the evaluation warehouse here (with both splits: NAME.temporal.duckdb and "
+            "NAME.user_random.duckdb for --db NAME.duckdb).",
+        ),
     ] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
     fmt: Format = FORMAT_OPTION,

@@ -317,3 +317,20 @@ def test_dbt_run_exits_2_with_the_error_dbt_returns_without_an_event(tmp_path):
     )
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == ["Encountered an error:", "No such option '--no-such-option'."]
+
+
+def test_every_commands_help_shows_its_text_and_each_options_whole():
+    """Help is rendered as markdown: in rich's markup `[default: ...]` read as a tag and vanished."""
+    import inspect
+
+    import typer.main
+    from learnmart.cli.main import app
+    from typer.testing import CliRunner
+
+    runner = CliRunner()
+    for name, command in typer.main.get_command(app).commands.items():
+        shown = runner.invoke(app, [name, "--help"], env={"COLUMNS": "400"}).output
+        flat = " ".join(shown.replace("│", " ").split())
+        texts = [inspect.cleandoc(command.help)] + [param.help for param in command.params if param.help]
+        for text in texts:
+            assert " ".join(text.replace("`", "").split()) in flat, (name, text)
