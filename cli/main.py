@@ -22,6 +22,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # markdown, not rich markup: "[default: ...]" in an option's help is text, and docstrings reflow
     rich_markup_mode="markdown",
 )
 
