@@ -26,6 +26,14 @@ app = typer.Typer(
     rich_markup_mode="markdown",
 )
 
+DataOption = Annotated[
+    Path,
+    typer.Option(
+        "--data",
+        help="Folder of raw .csv/.parquet files: events, and optionally courses, users, campaign_sends, "
+        "suppressions (docs/raw_contract.md).",
+    ),
+]
 DbOption = Annotated[
     Path | None,
     typer.Option("--db", help="The built DuckDB file [default: $LEARNMART_DB or ./learnmart.duckdb]."),
@@ -89,7 +97,7 @@ def generate(
 
 @app.command()
 def build(
-    data: Annotated[Path, typer.Option("--data", help="Folder with events, courses, users (.parquet/.csv).")],
+    data: DataOption,
     db: DbOption = None,
     as_of: Annotated[
         str | None,
@@ -301,7 +309,7 @@ class Split(enum.StrEnum):
 
 @app.command()
 def evaluate(
-    data: Annotated[Path, typer.Option("--data", help="Folder with events, courses, users (.parquet/.csv).")],
+    data: DataOption,
     split: Annotated[Split, typer.Option("--split", help="Hold-out protocol.")] = Split.both,
     k: Annotated[int, typer.Option("--k", min=1, max=100, help="List length.")] = 10,
     relevance: Annotated[
