@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import duckdb
 import pytest
 
-from .conftest import LEARNMART, copy_project, run_cli, storage_version
+from .conftest import LEARNMART, REPO, copy_project, run_cli, storage_version
 
 MARTS_SQL = "select table_name from duckdb_tables() where schema_name = 'main' order by 1"
 
@@ -334,3 +336,41 @@ def test_every_commands_help_shows_its_text_and_each_options_whole():
         texts = [inspect.cleandoc(command.help)] + [param.help for param in command.params if param.help]
         for text in texts:
             assert " ".join(text.replace("`", "").split()) in flat, (name, text)
+
+
+def test_dbt_build_run_directly_as_the_readme_shows_gives_what_learnmart_build_gives(demo_data, demo_db, tmp_path):
+    """Analytics engineers run `dbt build` in dbt_project with the data_dir var and none of the CLI's settings."""
+    db = tmp_path / "shop.duckdb"
+    dbt = Path(sys.executable).parent / "dbt"
+    proc = subprocess.run(
+        [str(dbt), "build", "--profiles-dir", ".", "--vars", f"{{data_dir: {demo_data}}}"],
+        cwd=REPO / "dbt_project",
+        # the file it builds, and dbt's target and logs out of the source tree
+        env={
+            **os.environ,
+            "LEARNMART_DBT_PATH": str(db),
+            "DBT_TARGET_PATH": str(tmp_path),
+            "DBT_LOG_PATH": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
+    with duckdb.connect(str(db), read_only=True) as con:
+        con.execute(f"attach '{demo_db}' as cli (read_only)")
+        for table, columns in {
+            "build_summary": "entity, rows_read, rows_accepted, rows_rejected, as_of",
+            "user_segments": "user_id, r_score, f_score, m_score, rfm_segment, lifecycle_stage",
+            "user_recommendations": "user_id, rank, course_id, reason",
+            "campaign_audiences": 'campaign, user_key, "group"',
+        }.items():
+            direct, through_cli = (f"select {columns} from {catalog}.main.{table}" for catalog in ("shop", "cli"))
+            assert con.execute(f"select count(*) from ({through_cli})").fetchone()[0] > 0, table
+            for a, b in ((direct, through_cli), (through_cli, direct)):
+                assert con.execute(f"select count(*) from ({a} except all {b})").fetchone() == (0,), table
+        score_gap = """
+            select max(abs(d.score - c.score)) from shop.main.user_recommendations as d
+            inner join cli.main.user_recommendations as c using (user_id, rank)
+        """
+        assert con.execute(score_gap).fetchone()[0] < 1e-9
