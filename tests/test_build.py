@@ -374,3 +374,26 @@ def test_dbt_build_run_directly_as_the_readme_shows_gives_what_learnmart_build_g
             inner join cli.main.user_recommendations as c using (user_id, rank)
         """
         assert con.execute(score_gap).fetchone()[0] < 1e-9
+
+
+def test_dbt_source_freshness_says_how_old_the_newest_accepted_event_is(demo_db, tmp_path):
+    """The README's `dbt source freshness` on a built file: stale data errors, an event today passes."""
+    dbt = Path(sys.executable).parent / "dbt"
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(demo_db.read_bytes())
+    env = {**os.environ, "LEARNMART_DBT_PATH": str(db), "DBT_TARGET_PATH": str(tmp_path), "DBT_LOG_PATH": str(tmp_path)}
+
+    def freshness() -> str:
+        cmd = [str(dbt), "source", "freshness", "--profiles-dir", ".", "--output", str(tmp_path / "sources.json")]
+        subprocess.run(cmd, cwd=REPO / "dbt_project", env=env, capture_output=True, check=False)
+        (result,) = json.loads((tmp_path / "sources.json").read_text())["results"]
+        return result["status"]
+
+    assert freshness() == "error"  # the demo data ends months before today
+    with duckdb.connect(str(db)) as con:
+        # stg_raw__events is a view over the accepted rows of base_raw__events
+        newest = "select max(event_ts) from staging.base_raw__events where reject_reason is null"
+        con.execute(
+            f"update staging.base_raw__events set event_ts = timezone('UTC', now()) where event_ts = ({newest})"
+        )
+    assert freshness() == "pass"
