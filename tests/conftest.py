@@ -72,6 +72,18 @@ def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeou
     )
 
 
+def run_dbt(*args: str, db: Path, work: Path) -> subprocess.CompletedProcess:
+    """The `dbt` script in dbt_project on `db`, as the README runs it, with its target and logs in `work`."""
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), *args, "--profiles-dir", "."],
+        cwd=REPO / "dbt_project",
+        env={**os.environ, "LEARNMART_DBT_PATH": str(db), "DBT_TARGET_PATH": str(work), "DBT_LOG_PATH": str(work)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def copy_project(dst: Path) -> Path:
     """A scratch copy of the dbt project (and seeds) to break on purpose."""
     shutil.copytree(REPO / "dbt_project", dst / "dbt_project", ignore=shutil.ignore_patterns("target", "logs"))

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from .conftest import LEARNMART, REPO, copy_project, run_cli, storage_version
+from .conftest import LEARNMART, copy_project, run_cli, run_dbt, storage_version
 
 MARTS_SQL = "select table_name from duckdb_tables() where schema_name = 'main' order by 1"
 
@@ -341,21 +339,7 @@ def test_every_commands_help_shows_its_text_and_each_options_whole():
 def test_dbt_build_run_directly_as_the_readme_shows_gives_what_learnmart_build_gives(demo_data, demo_db, tmp_path):
     """Analytics engineers run `dbt build` in dbt_project with the data_dir var and none of the CLI's settings."""
     db = tmp_path / "shop.duckdb"
-    dbt = Path(sys.executable).parent / "dbt"
-    proc = subprocess.run(
-        [str(dbt), "build", "--profiles-dir", ".", "--vars", f"{{data_dir: {demo_data}}}"],
-        cwd=REPO / "dbt_project",
-        # the file it builds, and dbt's target and logs out of the source tree
-        env={
-            **os.environ,
-            "LEARNMART_DBT_PATH": str(db),
-            "DBT_TARGET_PATH": str(tmp_path),
-            "DBT_LOG_PATH": str(tmp_path),
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = run_dbt("build", "--vars", f"{{data_dir: {demo_data}}}", db=db, work=tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
     with duckdb.connect(str(db), read_only=True) as con:
         con.execute(f"attach '{demo_db}' as cli (read_only)")
@@ -378,14 +362,11 @@ def test_dbt_build_run_directly_as_the_readme_shows_gives_what_learnmart_build_g
 
 def test_dbt_source_freshness_says_how_old_the_newest_accepted_event_is(demo_db, tmp_path):
     """The README's `dbt source freshness` on a built file: stale data errors, an event today passes."""
-    dbt = Path(sys.executable).parent / "dbt"
     db = tmp_path / "w.duckdb"
     db.write_bytes(demo_db.read_bytes())
-    env = {**os.environ, "LEARNMART_DBT_PATH": str(db), "DBT_TARGET_PATH": str(tmp_path), "DBT_LOG_PATH": str(tmp_path)}
 
     def freshness() -> str:
-        cmd = [str(dbt), "source", "freshness", "--profiles-dir", ".", "--output", str(tmp_path / "sources.json")]
-        subprocess.run(cmd, cwd=REPO / "dbt_project", env=env, capture_output=True, check=False)
+        run_dbt("source", "freshness", "--output", str(tmp_path / "sources.json"), db=db, work=tmp_path)
         (result,) = json.loads((tmp_path / "sources.json").read_text())["results"]
         return result["status"]
 
