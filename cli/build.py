@@ -283,6 +283,65 @@ def _published_fingerprint(db: Path) -> str | None:
     return row[0] if row else None
 
 
+# bytes 8..12 of every DuckDB database file
+DUCKDB_MAGIC = b"DUCK"
+
+
+def check_target(db: Path, data: Path) -> None:
+    """Refuse a --db that publishing could destroy or corrupt, before anything is written.
+
+    A build publishes over nothing, or over a learnmart warehouse (a DuckDB file with the
+    build context) that no process has open for writing; never inside the data folder.
+    """
+    if db == data or db.is_relative_to(data):
+        raise BuildEnvironmentError(f"--db {db} is inside the data folder {data}: write the warehouse elsewhere")
+    for parent in (db.parent, *db.parent.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise BuildEnvironmentError(f"--db {db}: {parent} is not a directory")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise BuildEnvironmentError(f"--db {db}: cannot create files in {parent} (permission denied)")
+            break
+    if os.path.lexists(f"{db}.wal"):
+        raise BuildEnvironmentError(
+            f"{db} has a write-ahead log ({db}.wal): a process has it open for writing, or one crashed while "
+            "writing; close it (or open it once with duckdb to checkpoint) and build again. Nothing was changed"
+        )
+    if not os.path.lexists(db):
+        return
+    if db.is_dir():
+        raise BuildEnvironmentError(f"--db {db} is a directory: name a file for the warehouse")
+    if not db.is_file():
+        raise BuildEnvironmentError(f"--db {db} is not a regular file: learnmart publishes only over its own warehouse")
+    _check_warehouse(db)
+
+
+def _check_warehouse(db: Path) -> None:
+    """``db`` is a learnmart warehouse that no other process holds open for writing."""
+    import duckdb
+
+    keep = f"; {db} was left as it was. Choose another --db, or move the file away"
+    try:
+        with open(db, "rb") as fh:
+            header = fh.read(12)
+    except OSError as exc:
+        raise BuildEnvironmentError(f"cannot read --db {db}: {exc.strerror}") from None
+    if header[8:12] != DUCKDB_MAGIC:
+        raise BuildEnvironmentError(f"--db {db} is not a DuckDB file, so not a learnmart warehouse{keep}")
+    try:
+        with duckdb.connect(str(db), read_only=True) as con:
+            con.execute("select build_fingerprint from intermediate.int_build_context").fetchall()
+    except duckdb.CatalogException:
+        raise BuildEnvironmentError(f"--db {db} is a DuckDB file but not a learnmart warehouse{keep}") from None
+    except duckdb.Error as exc:
+        text = str(exc).splitlines()[0]
+        if "lock" in text.lower():
+            raise BuildEnvironmentError(
+                f"{db} is open for writing by another process ({text}); close it and build again. Nothing was changed"
+            ) from None
+        raise BuildEnvironmentError(f"cannot open --db {db} ({text}){keep}") from None
+
+
 def find_raw_files(data: Path, entity: str) -> list[Path]:
     """The files that make up one raw entity in a data directory (file or folder)."""
     found: list[Path] = []
@@ -358,9 +417,10 @@ def _save_parse_cache(cache: Path, target: Path) -> None:
     if not parsed.exists():
         return
     try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         partial = cache.with_name(f"{cache.name}.{os.getpid()}")
         shutil.copyfile(parsed, partial)
+        os.chmod(partial, 0o600)  # the project's parsed SQL and settings: the user's alone
         os.replace(partial, cache)  # concurrent builds of other files never see half a cache
     except OSError:
         pass  # a cache we cannot write only costs the next build its parse time
@@ -447,10 +507,13 @@ def run_build(
         raise BuildEnvironmentError(
             f"--select updates part of an existing warehouse, and {db} does not exist: run a full build first"
         )
-    db.parent.mkdir(parents=True, exist_ok=True)
-
-    lock_path = db.parent / f".{db.name}.lock"
-    lock = open(lock_path, "a+")  # noqa: SIM115 - held for the whole build
+    check_target(db, data)
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = db.parent / f".{db.name}.lock"
+        lock = open(lock_path, "a+")  # noqa: SIM115 - held for the whole build
+    except OSError as exc:
+        raise BuildEnvironmentError(f"--db {db}: cannot create files in {db.parent} ({exc.strerror})") from None
     try:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -598,7 +661,11 @@ def run_build(
         # publish: make the new file durable, then rename it over the old one (atomic)
         with open(tmp_db, "rb+") as fh:
             os.fsync(fh.fileno())
-        Path(f"{db}.wal").unlink(missing_ok=True)
+        try:
+            check_target(db, data)  # a writer may have opened the file while dbt ran
+        except BuildEnvironmentError:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
         os.replace(tmp_db, db)
         dir_fd = os.open(db.parent, os.O_RDONLY)
         try:

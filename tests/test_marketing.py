@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
+import stat
+from pathlib import Path
+
 import duckdb
 import pytest
 from learnmart.datagen import GeneratorConfig, generate
@@ -31,6 +37,11 @@ def campaign_db(campaign_data, tmp_path_factory):
     return db
 
 
+def _keyed(value: str) -> str:
+    """The audience key of a user id: HMAC-SHA256 keyed with the build's salt."""
+    return hmac.new(SALT["LEARNMART_SALT"].encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
 def _people(data):
     raw = duckdb.connect()
     users = raw.execute(
@@ -57,10 +68,7 @@ def test_no_unconsented_or_suppressed_user_in_any_audience_or_export(campaign_db
     category = con.execute("select category from interest_audiences limit 1").fetchone()[0]
     course = con.execute("select course_id from course_lookalikes limit 1").fetchone()[0]
     con.close()
-    hashed = {
-        uid: duckdb.sql(f"select sha256('{SALT['LEARNMART_SALT']}' || '{uid}')").fetchall()[0][0]
-        for uid, _, _, _ in users
-    }
+    hashed = {uid: _keyed(uid) for uid, _, _, _ in users}
     allowed = {hashed[uid] for uid, consent, _, _ in users if consent and uid not in suppressed}
     assert keys and keys <= allowed
     exports = []
@@ -169,3 +177,23 @@ def test_category_demand_gap_index(campaign_db):
         supply = sum(r[1] for r in mine)
         # the supply-share-weighted gap index is the sum of demand shares: exactly 1
         assert sum(r[2] * r[1] / supply for r in mine) == pytest.approx(1.0)
+
+
+def test_the_salt_is_in_no_artifact_of_a_build_or_its_docs(campaign_db, tmp_path):
+    # a failed build's file holds the same views as a published one: no SQL of any holds the salt
+    secret = SALT["LEARNMART_SALT"].encode()
+    cache = Path(os.environ["LEARNMART_CACHE_DIR"]) / "learnmart"
+    caches = list(cache.glob("*.msgpack"))
+    assert caches, "the build left no parse cache to check"
+    for path in caches:
+        assert secret not in path.read_bytes(), path
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert secret not in campaign_db.read_bytes()
+    with duckdb.connect(str(campaign_db), read_only=True) as con:
+        sql = con.execute("select string_agg(sql, ' ') from duckdb_views() where not internal").fetchone()[0]
+    assert sql and secret.decode() not in sql
+    site = tmp_path / "site"
+    docs = run_cli("docs", "--db", str(campaign_db), "--out", str(site), env=SALT)
+    assert docs.returncode == 0, docs.stderr
+    for path in site.iterdir():
+        assert secret not in path.read_bytes(), path

@@ -7,7 +7,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from learnmart.udfs.registry import register_udfs
-from learnmart.udfs.similarity import blend_score, cosine_similarity
+from learnmart.udfs.similarity import cosine_similarity
 
 
 @pytest.fixture
@@ -74,11 +74,19 @@ def test_cosine_on_sliced_arrays_uses_the_slice():
     assert cosine_similarity(a, b).to_pylist() == pytest.approx([1.0, 0.0])
 
 
-def test_blend_score_squashes_cf_and_treats_null_as_zero(con):
-    got = con.execute(
-        "select blend_score(3.0, 0.5, 0.2, 1.0, 0.5, 0.1), blend_score(null, 0.4, null, 1, 1, 1)"
-    ).fetchone()
-    assert got[0] == pytest.approx(0.75 + 0.25 + 0.02)
-    assert got[1] == pytest.approx(0.4)
-    direct = blend_score(*(pa.array([x]) for x in (1.0, 0.0, 0.0, 2.0, 0.0, 0.0)))
-    assert direct.to_pylist() == [pytest.approx(1.0)]
+def test_pii_hash_is_an_hmac_keyed_with_the_salt_and_keeps_null(monkeypatch):
+    import hashlib
+    import hmac
+
+    monkeypatch.setenv("LEARNMART_SALT", "s3cret")
+    c = duckdb.connect()
+    register_udfs(c)
+    got, null, configured = c.execute("select pii_hash('u1'), pii_hash(null), pii_salt_configured()").fetchone()
+    assert got == hmac.new(b"s3cret", b"u1", hashlib.sha256).hexdigest()
+    assert got != hashlib.sha256(b"s3cretu1").hexdigest()  # not the old concatenation
+    assert null is None and configured is True
+    monkeypatch.delenv("LEARNMART_SALT")
+    unsalted = duckdb.connect()
+    register_udfs(unsalted)
+    other, configured = unsalted.execute("select pii_hash('u1'), pii_salt_configured()").fetchone()
+    assert other != got and configured is False

@@ -8,7 +8,7 @@ affinity over their strongest history courses i (``int_recommendation_history``)
 
     cf(u, j)      = sum_i w(u, i) * sim(i, j)              (SAR; sim = int_course_neighbors)
     content(u, j) = sum_i w(u, i) * content_cosine(i, j)   (course_similarity)
-    score(u, j)   = blend(cf, content, popularity(j))      (the blend_score UDF's formula)
+    score(u, j)   = blend(cf, content, popularity(j))      (the formula of `blend` below)
 
 Every available course the user has not taken is a candidate. Ties break by the fill
 rank (the user's segment favourites, then overall popularity), then by course key, so

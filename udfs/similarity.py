@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-from learnmart.udfs.recommend import blend
 
 
 def _lists_to_matrix(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -77,26 +76,3 @@ def cosine_similarity(a: pa.Array, b: pa.Array) -> pa.Array:
     out = cosine_similarity_np(av, ao, bv, bo)
     mask = ~(a_ok & b_ok) | np.isnan(out)
     return pa.array(out, type=pa.float64(), mask=mask)
-
-
-def blend_score(
-    cf: pa.Array,
-    content: pa.Array,
-    popularity: pa.Array,
-    w_cf: pa.Array,
-    w_content: pa.Array,
-    w_pop: pa.Array,
-) -> pa.Array:
-    """DuckDB UDF ``blend_score(cf, content, popularity, w_cf, w_content, w_pop) -> double``.
-
-    The SQL face of :func:`learnmart.udfs.recommend.blend` (the formula user_recommendations
-    ranks by), for models that blend their own signals. NULL signals count as 0.
-    """
-
-    def arr(x):
-        if isinstance(x, pa.ChunkedArray):
-            x = x.combine_chunks()
-        return np.nan_to_num(x.to_numpy(zero_copy_only=False).astype(np.float64), nan=0.0)
-
-    score = blend(arr(cf), arr(content), arr(popularity), arr(w_cf), arr(w_content), arr(w_pop))
-    return pa.array(score, type=pa.float64())

@@ -28,16 +28,13 @@
 {%- endmacro %}
 
 
-{#- Salted SHA-256 of a PII value; the salt comes from $LEARNMART_SALT. -#}
+{#-
+    Keyed hash (HMAC-SHA256) of a PII value. The key, $LEARNMART_SALT, is read by the UDF
+    pii_hash (udfs/registry.py) and never by Jinja: dbt writes the env vars its templates
+    read into its manifest and parse cache, and rendered SQL would hold it too.
+-#}
 {% macro salted_hash(expr) -%}
-    case when {{ expr }} is not null
-        then sha256({{ learnmart_quote(learnmart_salt()) }} || {{ expr }})
-    end
-{%- endmacro %}
-
-
-{% macro learnmart_salt() -%}
-    {{- return(env_var('LEARNMART_SALT', 'learnmart-unsalted-development-only')) -}}
+    pii_hash({{ expr }})
 {%- endmacro %}
 
 

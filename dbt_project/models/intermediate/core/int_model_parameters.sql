@@ -17,4 +17,4 @@ select
     cast({{ var('half_life_days') }} as double) as half_life_days,
     cast({{ learnmart_quote(build_setting('data_dir')) }} as varchar) as data_dir,
     -- false: PII hashes and audience keys use the development salt; exports refuse to run
-    {{ 'true' if env_var('LEARNMART_SALT', '') else 'false' }} as salt_configured
+    pii_salt_configured() as salt_configured

@@ -15,7 +15,7 @@ suppressions as (
 final as (
     select
         users.user_id,
-        sha256({{ learnmart_quote(learnmart_salt()) }} || users.user_id) as user_key
+        {{ salted_hash('users.user_id') }} as user_key
     from users
     left join suppressions on users.user_id = suppressions.user_id
     where users.has_marketing_consent and suppressions.user_id is null

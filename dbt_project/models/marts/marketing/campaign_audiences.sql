@@ -5,7 +5,7 @@
         non-stackable campaign within the playbook's frequency cap.
       - A user gets at most one non-stackable campaign: the highest-priority one they
         match (lowest `priority`); stackable campaigns come on top.
-      - user_key is pseudonymous: SHA-256 of $LEARNMART_SALT and the user id; no raw id or
+      - user_key is pseudonymous: HMAC-SHA256 of the user id keyed with $LEARNMART_SALT; no raw id or
         PII is in this table.
       - group: control for a deterministic share (the playbook's control_share) chosen by
         a hash of campaign and user, so a user stays in the same group across rebuilds.
