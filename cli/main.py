@@ -185,7 +185,20 @@ def _print_summary(db: Path) -> None:
         """,
     )
     render(cols, rows, Format.table, title="Marts (schema main)")
+    _print_health(con)
     con.close()
+
+
+def _print_health(con) -> None:
+    """Every model_health check that is not ok, one line each on stderr: nothing degenerate is silent."""
+    from learnmart.cli.db import query
+
+    try:
+        _, rows = query(con, "select status, check_name, message from model_health where status != 'ok' order by all")
+    except SystemExit:
+        return  # built before model_health existed
+    for status, check, text in rows:
+        message(f"model_health {status}: {check}: {text}")
 
 
 @app.command()
