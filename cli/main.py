@@ -193,10 +193,11 @@ def _print_health(con) -> None:
     """Every model_health check that is not ok, one line each on stderr: nothing degenerate is silent."""
     from learnmart.cli.db import query
 
-    try:
-        _, rows = query(con, "select status, check_name, message from model_health where status != 'ok' order by all")
-    except SystemExit:
+    tables = "select count(*) from duckdb_tables() where schema_name = 'main' and table_name = 'model_health'"
+    _, found = query(con, tables)
+    if not found[0][0]:
         return  # built before model_health existed
+    _, rows = query(con, "select status, check_name, message from model_health where status != 'ok' order by all")
     for status, check, text in rows:
         message(f"model_health {status}: {check}: {text}")
 
