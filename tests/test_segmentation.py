@@ -26,6 +26,7 @@ SEGMENTS = {
     "Hibernating",
     "Lost",
     "Prospect",
+    "Refunded",
 }
 
 
@@ -90,8 +91,13 @@ def test_scores_and_stages_are_consistent(con):
         """
         select count(*) from user_segments s join user_features f using (user_id)
         where (f.frequency > 0) != (s.r_score is not null)
-           or (s.rfm_segment = 'Prospect') != (f.frequency = 0)
-           or (s.lifecycle_stage = 'prospect') != (f.frequency = 0)
+           or (s.rfm_segment in ('Prospect', 'Refunded')) != (f.frequency = 0)
+           or (s.lifecycle_stage in ('prospect', 'refunded')) != (f.frequency = 0)
+           or (s.rfm_segment = 'Refunded') != (s.lifecycle_stage = 'refunded')
+           or (s.rfm_segment = 'Refunded' and f.refunds = 0)
+           or f.monetary < 0
+           or (s.r_score >= 4 and s.lifecycle_stage in ('dormant', 'churned'))
+           or (s.lifecycle_stage = 'new' and f.recency_days > 30)
         """
     ).fetchone()[0]
     assert bad == 0
@@ -112,10 +118,19 @@ def test_propensity_model_beats_rfm_and_bgnbd_out_of_time(con):
     for population in ("all_users", "paying_users"):
         assert rows[(population, "propensity_model")] > rows[(population, "rfm_score")] + 0.02
         assert rows[(population, "propensity_model")] > rows[(population, "bgnbd")]
+    # the published propensity is the champion (best AUC over all users), calibrated: same ranking
+    (champion,) = con.execute(
+        "select ranker from propensity_evaluation where is_champion and population = 'all_users'"
+    ).fetchone()
+    candidates = ("propensity_model", "bgnbd", "rfm_score", "blend")
+    assert rows[("all_users", champion)] == max(rows[("all_users", r)] for r in candidates)
+    assert rows[("all_users", "purchase_propensity")] == pytest.approx(rows[("all_users", champion)], abs=1e-9)
+    models = con.execute("select distinct propensity_model, propensity_status from user_segments").fetchall()
+    assert models == [(champion, "scored")]
     # calibration: predicted and observed rates agree overall within a few points
     mean_pred, base = con.execute(
         "select mean_predicted, base_rate from propensity_evaluation "
-        "where population = 'all_users' and ranker = 'propensity_model'"
+        "where population = 'all_users' and ranker = 'purchase_propensity'"
     ).fetchone()
     assert abs(mean_pred - base) < 0.05
 
@@ -123,7 +138,8 @@ def test_propensity_model_beats_rfm_and_bgnbd_out_of_time(con):
 def test_sql_auc_matches_numpy(con):
     scores, labels = zip(
         *con.execute(
-            "select purchase_propensity, paid_next from intermediate.int_propensity_scored where snapshot = 'evaluate'"
+            "select score_propensity_model, paid_next from intermediate.int_propensity_scored "
+            "where snapshot = 'evaluate'"
         ).fetchall(),
         strict=True,
     )
@@ -225,9 +241,10 @@ def test_sparse_purchase_only_export(tmp_path):
                     "2025-01-01", str(np.datetime64("2025-01-01") + np.timedelta64(int(d), "D"))
                 )
             )
-    (tmp_path / "events.csv").write_text("\n".join(lines) + "\n")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "events.csv").write_text("\n".join(lines) + "\n")
     db = tmp_path / "w.duckdb"
-    run_build(tmp_path, db, quiet=True)
+    run_build(tmp_path / "data", db, quiet=True)
     c = duckdb.connect(str(db), read_only=True)
     users, paying, scored, staged, with_category = c.execute(
         """
@@ -248,7 +265,7 @@ def test_sparse_purchase_only_export(tmp_path):
     evaluation = dict(
         c.execute("select ranker, auc from propensity_evaluation where population = 'paying_users'").fetchall()
     )
-    assert set(evaluation) == {"propensity_model", "bgnbd", "rfm_score"}
+    assert set(evaluation) == {"propensity_model", "bgnbd", "rfm_score", "blend", "purchase_propensity"}
 
 
 def _bgnbd_histories(seed: int = 5, n: int = 3000):

@@ -12,6 +12,7 @@
         ('content_neighbors', 1), ('propensity_horizon_days', 1), ('lifecycle_new_days', 1),
         ('lifecycle_active_days', 1), ('lifecycle_at_risk_days', 1), ('lifecycle_dormant_days', 1),
         ('membership_active_days', 1), ('campaign_window_days', 1), ('eval_holdout_days', 1),
+        ('propensity_min_positives', 1), ('propensity_max_window_shift', 0),
     ] -%}
     {%- for name, least in whole_numbers -%}
         {%- set value = var(name) -%}

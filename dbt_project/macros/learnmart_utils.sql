@@ -45,3 +45,9 @@
         when lower({{ expr }}) in ('false', 'f', '0', 'no', 'n') then false
     end
 {%- endmacro %}
+
+
+{#- log(p / (1 - p)) of a probability clipped to [1e-6, 1 - 1e-6] (as learnmart.udfs.propensity.logit). -#}
+{% macro logit(expr) -%}
+    ln(least(greatest({{ expr }}, 1e-6), 1 - 1e-6) / (1 - least(greatest({{ expr }}, 1e-6), 1 - 1e-6)))
+{%- endmacro %}

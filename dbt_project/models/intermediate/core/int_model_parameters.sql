@@ -5,6 +5,7 @@
 select
     cast({{ var('propensity_horizon_days') }} as integer) as propensity_horizon_days,
     cast({{ var('propensity_l2') }} as double) as propensity_l2,
+    cast({{ var('propensity_min_positives') }} as integer) as propensity_min_positives,
     cast({{ var('ease_l2') }} as double) as ease_l2,
     cast({{ var('ease_max_courses') }} as integer) as ease_max_courses,
     cast({{ var('rec_neighbors') }} as integer) as rec_neighbors,

@@ -1,12 +1,16 @@
 {#-
-    One row per purchase event in the window (an order), with the refunds matched to it.
-    A refund matches the latest earlier purchase of the same course by the same user
-    (as-of join). An order is fully refunded when its matched refunds reach its amount.
+    One row per purchase event in the window (an order), with the refunds matched to it
+    (int_refunds_matched), each counted up to what was left of the order's amount. An
+    order is fully refunded when its matched refunds reach its amount.
 -#}
 with
 
 events as (
     select * from {{ ref('int_events_windowed') }}
+),
+
+matched_refunds as (
+    select * from {{ ref('int_refunds_matched') }}
 ),
 
 purchases as (
@@ -20,35 +24,14 @@ purchases as (
     where event_type = 'purchase'
 ),
 
-refunds as (
-    select
-        user_id,
-        course_id,
-        event_ts as refunded_at,
-        amount as refund_amount
-    from events
-    where event_type = 'refund'
-),
-
-matched as (
-    select
-        purchases.order_id,
-        refunds.refunded_at,
-        refunds.refund_amount
-    from refunds
-    asof inner join purchases
-        on refunds.user_id = purchases.user_id
-        and refunds.course_id = purchases.course_id
-        and refunds.refunded_at >= purchases.ordered_at
-),
-
 refunded as (
     select
         order_id,
         min(refunded_at) as first_refunded_at,
         max(refunded_at) as last_refunded_at,
-        sum(refund_amount) as refund_amount
-    from matched
+        sum(counted_amount) as refund_amount
+    from matched_refunds
+    where order_id is not null
     group by order_id
 ),
 

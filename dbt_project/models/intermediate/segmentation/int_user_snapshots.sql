@@ -1,15 +1,20 @@
 {#-
-    One row per user x snapshot. Three snapshots share one definition of every feature:
-      fit       as_of - 2N days   (the propensity model used for evaluation learns here)
-      evaluate  as_of - N days    (that model is judged here, out of time; the production
-                                   model learns here)
-      current   as_of             (what user_features / user_segments publish)
-    with N = var('propensity_horizon_days'). `paid_next` is the label: a purchase in the
-    N days after the snapshot (NULL for current, whose future is unknown).
+    One row per user x snapshot. The snapshots share one definition of every feature:
+      fit       as_of - (k+2)N days  (the propensity model used for evaluation learns here)
+      evaluate  as_of - (k+1)N days  (that model is judged here, out of time; the production
+                                      model learns here)
+      previous  as_of - N days       (only when k > 0: where segment_flow starts)
+      current   as_of                (what user_features / user_segments publish)
+    with N = var('propensity_horizon_days') and k the shift int_propensity_windows chose
+    (0 unless the latest windows hold too few buyers). `paid_next` is the label: a
+    purchase in the N days after the snapshot (NULL for current, whose future is unknown).
     A paid order counts once it is placed and stops counting once fully refunded.
 -#}
 {%- set horizon = var('propensity_horizon_days') | int %}
-{%- set snapshot_days = [('fit', 2 * horizon), ('evaluate', horizon), ('current', 0)] %}
+{#- (snapshot, its days before as-of: a column of the one-row windows CTE, or a number) -#}
+{%- set snapshot_days = [
+    ('fit', 'windows.fit_days'), ('evaluate', 'windows.evaluate_days'), ('previous', horizon), ('current', 0)
+] %}
 with
 
 context as (
@@ -24,17 +29,32 @@ orders as (
     select * from {{ ref('int_orders_refunded') }}
 ),
 
+refunds as (
+    select * from {{ ref('int_refunds_matched') }}
+),
+
 users as (
     select user_id, signup_ts from {{ ref('int_users_keyed') }}
+),
+
+windows as (
+    select
+        cast(fit_days_before_as_of as bigint) as fit_days,
+        cast(evaluate_days_before_as_of as bigint) as evaluate_days
+    from {{ ref('int_propensity_windows') }}
 ),
 
 snapshots as (
     {%- for name, days in snapshot_days %}
     select
         '{{ name }}' as snapshot,
-        as_of - interval {{ days }} day as snapshot_at,
+        context.as_of - to_days(cast({{ days }} as integer)) as snapshot_at,
         {{ days }} as days_before_as_of
     from context
+    cross join windows
+    {%- if name == 'previous' %}
+    where windows.evaluate_days != {{ horizon }}
+    {%- endif %}
     {%- if not loop.last %}
     union all
     {%- endif %}
@@ -50,13 +70,14 @@ bucketed as (
         events.event_ts,
         events.event_type,
         events.course_id,
-        case events.event_type
-            when 'purchase' then events.amount
-            when 'refund' then -events.amount
-        end as signed_amount,
-        (epoch_us(context.as_of) - epoch_us(events.event_ts)) // 86400000000 as days_before_as_of
+        -- refunds are taken off as counted against their order (int_refunds_matched), below
+        case when events.event_type = 'purchase' then events.amount end as purchase_amount,
+        (epoch_us(context.as_of) - epoch_us(events.event_ts)) // 86400000000 as days_before_as_of,
+        windows.fit_days,
+        windows.evaluate_days
     from events
     cross join context
+    cross join windows
 ),
 
 per_user as (
@@ -68,13 +89,14 @@ per_user as (
         -- a user's first event is at or before every snapshot they have an event at or before
         min(event_ts) as first_event_at,
         {%- for name, days in snapshot_days %}
+        {%- set days = days | replace('windows.', '') %}
         {%- set at_or_before = 'days_before_as_of >= ' ~ days %}
         max(event_ts) filter (where {{ at_or_before }}) as last_seen_at_{{ name }},
         count(*) filter (
-            where {{ at_or_before }} and days_before_as_of < {{ days + 30 }}
+            where {{ at_or_before }} and days_before_as_of < {{ days }} + 30
             and event_type in ('view', 'trial', 'favorite')
         ) as browse_events_30d_{{ name }},
-        coalesce(sum(signed_amount) filter (where {{ at_or_before }}), 0) as monetary_{{ name }},
+        coalesce(sum(purchase_amount) filter (where {{ at_or_before }}), 0) as paid_{{ name }},
         count(*) filter (where {{ at_or_before }} and event_type = 'refund') as refunds_{{ name }},
         max(event_ts) filter (
             where {{ at_or_before }} and event_type = 'purchase' and course_id is null
@@ -84,20 +106,39 @@ per_user as (
     group by user_id
 ),
 
+refunded as (
+    -- what each user's refunds took back by each snapshot, never more than was paid
+    select
+        refunds.user_id,
+        {%- for name, days in snapshot_days %}
+        coalesce(sum(refunds.counted_amount) filter (
+            where refunds.refunded_at <= context.as_of - to_days(cast({{ days }} as integer))
+        ), 0) as refunded_{{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from refunds
+    cross join context
+    cross join windows
+    group by refunds.user_id
+),
+
 activity as (
     -- one row per snapshot and user with an event at or before it
     {%- for name, days in snapshot_days %}
     select
         '{{ name }}' as snapshot,
-        user_id,
-        first_event_at,
+        per_user.user_id,
+        per_user.first_event_at,
         last_seen_at_{{ name }} as last_seen_at,
         browse_events_30d_{{ name }} as browse_events_30d,
-        monetary_{{ name }} as monetary,
+        per_user.paid_{{ name }} - coalesce(refunded.refunded_{{ name }}, 0) as monetary,
         refunds_{{ name }} as refunds,
         last_membership_at_{{ name }} as last_membership_at
     from per_user
-    where last_seen_at_{{ name }} is not null
+    left join refunded on per_user.user_id = refunded.user_id
+    where per_user.last_seen_at_{{ name }} is not null
+    {%- if name == 'previous' %}
+        and (select evaluate_days from windows) != {{ horizon }}
+    {%- endif %}
     {%- if not loop.last %}
     union all
     {%- endif %}
@@ -106,7 +147,7 @@ activity as (
 
 dated as (
     -- each active calendar date in the snapshots' 30-day windows (the oldest snapshot's
-    -- ends 2N + 30 days before as-of), with the range of day buckets its events fall in:
+    -- ends (k+2)N + 30 days before as-of), with the range of day buckets its events fall in:
     -- a date spans at most two adjacent buckets, so it has events in a window of buckets
     -- exactly when its range overlaps the window
     select
@@ -114,7 +155,7 @@ dated as (
         min(days_before_as_of) as first_bucket,
         max(days_before_as_of) as last_bucket
     from bucketed
-    where days_before_as_of < {{ 2 * horizon + 30 }}
+    where days_before_as_of < fit_days + 30
     group by user_id, cast(event_ts as date)
 ),
 
@@ -147,6 +188,18 @@ paid as (
     group by all
 ),
 
+placed as (
+    -- every order placed by the snapshot, refunded or not: a user whose orders were all
+    -- refunded has paid_orders = 0 but is no prospect
+    select
+        snapshots.snapshot,
+        orders.user_id,
+        count(*) as orders_placed
+    from orders
+    inner join snapshots on orders.ordered_at <= snapshots.snapshot_at
+    group by all
+),
+
 labels as (
     select distinct
         snapshots.snapshot,
@@ -176,6 +229,7 @@ joined as (
         least(activity.first_event_at, users.signup_ts) as first_seen_at,
         activity.last_seen_at,
         coalesce(paid.paid_orders, 0) as paid_orders,
+        coalesce(placed.orders_placed, 0) as orders_placed,
         coalesce(activity.monetary, 0) as monetary,
         paid.first_order_at,
         paid.last_order_at,
@@ -200,6 +254,8 @@ joined as (
         on population.snapshot = active_days.snapshot and population.user_id = active_days.user_id
     left join paid
         on population.snapshot = paid.snapshot and population.user_id = paid.user_id
+    left join placed
+        on population.snapshot = placed.snapshot and population.user_id = placed.user_id
     left join labels
         on population.snapshot = labels.snapshot and population.user_id = labels.user_id
     left join users on population.user_id = users.user_id

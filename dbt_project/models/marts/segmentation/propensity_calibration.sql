@@ -1,13 +1,13 @@
 {#-
-    One row per decile of predicted propensity on the out-of-time evaluation snapshot:
-    mean predicted probability beside the observed share who paid. A calibrated model has
-    the two close in every decile.
+    One row per decile of purchase_propensity (the calibrated champion) on the out-of-time
+    evaluation snapshot: mean predicted probability beside the observed share who paid. A
+    calibrated model has the two close in every decile. Empty when no propensity was scored.
 -#}
 with
 
 scored as (
-    select * from {{ ref('int_propensity_scored') }}
-    where snapshot = 'evaluate'
+    select * from {{ ref('int_propensity_calibrated') }}
+    where snapshot = 'evaluate' and purchase_propensity is not null
 ),
 
 binned as (

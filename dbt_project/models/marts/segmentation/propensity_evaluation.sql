@@ -1,12 +1,13 @@
 {#-
-    One row per ranker x population: how well purchase propensity ranks who pays in the
-    next N days, judged out of time. The evaluation model was fitted on the snapshot at
-    as_of - 2N (labels up to as_of - N) and is scored here on the snapshot at as_of - N
-    against purchases in (as_of - N, as_of], which it never saw. Beside it, in the same
-    run and on the same users: the plain RFM ranking (r_score + f_score + m_score, 0 for
-    users who never paid) and BG/NBD fitted on the same history (P(purchase within N days);
-    0 for users who never paid). Populations: all users seen by then, and paying customers only
-    (the "who buys again" question).
+    One row per ranker x population: how well each candidate ranks who pays in the next N
+    days, judged out of time. The logistic evaluation model was fitted on the `fit`
+    snapshot and is scored here on the `evaluate` snapshot against purchases in the N days
+    after it, which it never saw (int_propensity_windows says when those are). Beside it,
+    in the same run and on the same users: the plain RFM ranking (r_score + f_score +
+    m_score, 0 for users who never paid), BG/NBD fitted on the same history (P(purchase
+    within N days); 0 for users who never paid), their blend, and purchase_propensity:
+    the champion (is_champion; the best AUC over all users) calibrated on this window.
+    Populations: all users seen by then, and paying customers only ("who buys again").
 -#}
 with
 
@@ -15,14 +16,23 @@ scored as (
     where snapshot = 'evaluate'
 ),
 
+calibrated as (
+    select * from {{ ref('int_propensity_calibrated') }}
+    where snapshot = 'evaluate'
+),
+
 rfm as (
     select * from {{ ref('int_user_rfm_scored') }}
     where snapshot = 'evaluate'
 ),
 
-bgnbd as (
-    select * from {{ ref('int_bgnbd_scored') }}
-    where snapshot = 'evaluate'
+champion as (
+    select ranker from {{ ref('int_propensity_champion') }}
+    where is_champion
+),
+
+windows as (
+    select * from {{ ref('int_propensity_windows') }}
 ),
 
 context as (
@@ -34,33 +44,37 @@ candidates as (
         scored.user_id,
         scored.paid_next,
         rfm.r_score is not null as is_paying,
-        scored.purchase_propensity,
+        scored.score_propensity_model,
+        scored.score_bgnbd,
         coalesce(rfm.r_score + rfm.f_score + rfm.m_score, 0) as rfm_sum,
-        coalesce(bgnbd.bgnbd_p_purchase, 0) as bgnbd_p_purchase
+        scored.score_blend,
+        calibrated.purchase_propensity
     from scored
     inner join rfm on scored.user_id = rfm.user_id
-    left join bgnbd on scored.user_id = bgnbd.user_id
+    inner join calibrated on scored.user_id = calibrated.user_id
+),
+
+populations as (
+    select 'all_users' as population, * from candidates
+    union all
+    select 'paying_users', * from candidates where is_paying
 ),
 
 long_scores as (
-    select 'all_users' as population, 'propensity_model' as ranker, user_id, paid_next,
-           purchase_propensity as score, purchase_propensity as probability
-    from candidates
+    -- (ranker, score to rank by, the probability it claims when it claims one)
+    select population, 'propensity_model' as ranker, user_id, paid_next,
+           score_propensity_model as score, score_propensity_model as probability
+    from populations where score_propensity_model is not null
     union all
-    select 'all_users', 'rfm_score', user_id, paid_next, rfm_sum, null
-    from candidates
+    select population, 'bgnbd', user_id, paid_next, score_bgnbd, score_bgnbd from populations
     union all
-    select 'paying_users', 'propensity_model', user_id, paid_next, purchase_propensity, purchase_propensity
-    from candidates where is_paying
+    select population, 'rfm_score', user_id, paid_next, rfm_sum, null from populations
     union all
-    select 'paying_users', 'rfm_score', user_id, paid_next, rfm_sum, null
-    from candidates where is_paying
+    select population, 'blend', user_id, paid_next, score_blend, null from populations
+    where score_blend is not null
     union all
-    select 'all_users', 'bgnbd', user_id, paid_next, bgnbd_p_purchase, bgnbd_p_purchase
-    from candidates
-    union all
-    select 'paying_users', 'bgnbd', user_id, paid_next, bgnbd_p_purchase, bgnbd_p_purchase
-    from candidates where is_paying
+    select population, 'purchase_propensity', user_id, paid_next, purchase_propensity, purchase_propensity
+    from populations where purchase_propensity is not null
 ),
 
 aucs as (
@@ -88,12 +102,16 @@ final as (
         aucs.auc,
         calibration.mean_predicted,
         calibration.brier_score,
-        context.as_of - interval {{ 2 * var('propensity_horizon_days') }} day as fitted_as_of,
-        context.as_of - interval {{ var('propensity_horizon_days') }} day as evaluated_as_of,
-        context.as_of as outcome_window_end
+        coalesce(aucs.ranker = champion.ranker, false) as is_champion,
+        context.as_of - to_days(cast(windows.fit_days_before_as_of as integer)) as fitted_as_of,
+        context.as_of - to_days(cast(windows.evaluate_days_before_as_of as integer)) as evaluated_as_of,
+        context.as_of - to_days(cast(windows.evaluate_days_before_as_of - {{ var('propensity_horizon_days') }} as integer))
+            as outcome_window_end
     from aucs
     inner join calibration on aucs.population = calibration.population and aucs.ranker = calibration.ranker
     cross join context
+    cross join windows
+    left join champion on true
 )
 
 select * from final

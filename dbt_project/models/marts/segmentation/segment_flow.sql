@@ -7,7 +7,14 @@ with
 
 rfm as (
     select * from {{ ref('int_user_rfm_scored') }}
-    where snapshot in ('evaluate', 'current')
+    where snapshot in ('evaluate', 'previous', 'current')
+),
+
+windows as (
+    -- the evaluate snapshot is N days back unless the propensity windows were shifted,
+    -- when int_user_snapshots adds a `previous` one there
+    select case when shift_horizons = 0 then 'evaluate' else 'previous' end as before_snapshot
+    from {{ ref('int_propensity_windows') }}
 ),
 
 context as (
@@ -20,7 +27,7 @@ paired as (
         now.rfm_segment as to_segment
     from rfm as now
     left join rfm as before
-        on now.user_id = before.user_id and before.snapshot = 'evaluate'
+        on now.user_id = before.user_id and before.snapshot = (select before_snapshot from windows)
     where now.snapshot = 'current'
 ),
 

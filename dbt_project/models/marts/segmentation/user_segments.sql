@@ -7,7 +7,7 @@ rfm as (
 ),
 
 propensity as (
-    select * from {{ ref('int_propensity_scored') }}
+    select * from {{ ref('int_propensity_calibrated') }}
     where snapshot = 'current'
 ),
 
@@ -28,7 +28,9 @@ final as (
         end as rfm_cell,
         rfm.rfm_segment,
         rfm.lifecycle_stage,
-        cast(propensity.purchase_propensity as double) as purchase_propensity
+        cast(propensity.purchase_propensity as double) as purchase_propensity,
+        propensity.propensity_model,
+        propensity.propensity_status
     from rfm
     inner join users on rfm.user_id = users.user_id
     left join propensity on rfm.user_id = propensity.user_id
