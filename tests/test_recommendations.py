@@ -107,7 +107,9 @@ def test_new_courses_and_cold_start_users(tmp_path):
     """A course nobody engaged with is reached through content; a user with no history gets segment favourites."""
     from learnmart.cli.build import run_build
 
-    (tmp_path / "courses.csv").write_text(
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "courses.csv").write_text(
         "course_id,title,category,tags,format,price\n"
         "c1,SQL basics,data,sql|analytics,video,99\n"
         "c2,SQL advanced,data,sql|analytics,video,129\n"
@@ -119,10 +121,10 @@ def test_new_courses_and_cold_start_users(tmp_path):
         rows.append(f"u{u},c1,purchase,2026-06-0{u}T10:00:00Z,99")
         rows.append(f"u{u},c2,view,2026-06-0{u}T11:00:00Z,")
     rows.append("u7,,checkin,2026-06-07T11:00:00Z,")
-    (tmp_path / "events.csv").write_text("\n".join(rows) + "\n")
-    (tmp_path / "users.csv").write_text("user_id,signup_ts\nu8,2026-06-01\n")
+    (data / "events.csv").write_text("\n".join(rows) + "\n")
+    (data / "users.csv").write_text("user_id,signup_ts\nu8,2026-06-01\n")
     db = tmp_path / "w.duckdb"
-    run_build(tmp_path, db, quiet=True)
+    run_build(data, db, quiet=True)
     c = duckdb.connect(str(db), read_only=True)
     assert c.execute("select count(*) from course_similarity where other_course_id = 'c3'").fetchone()[0] > 0
     recs = c.execute(

@@ -50,18 +50,21 @@ OUTPUT_DTYPES = {
 def blend(
     cf: np.ndarray, content: np.ndarray, popularity: np.ndarray, w_cf: float, w_content: float, w_pop: float
 ) -> np.ndarray:
-    """score = w_cf * cf / (1 + cf) + w_content * content + w_pop * popularity, cf clipped at 0.
+    """score = w_cf * cf / (1 + |cf|) + w_content * content + w_pop * popularity.
 
-    The collaborative score is unbounded, so it is squashed before blending: one heavy user
-    cannot swamp content and popularity. Inputs must be finite (the UDF maps NULL to 0).
+    The collaborative score is unbounded (and signed for EASE), so it is squashed before
+    blending, keeping its order and sign: one heavy user cannot swamp content and
+    popularity. Inputs must be finite.
     """
-    # in place on one new array: the same operations in the same order (bit-identical to
-    # the one-line formula) without a temporary per operator on a whole user batch
-    score = np.maximum(cf, 0.0)
-    score /= score + 1.0
+    # in place on one new array, without a temporary per operator on a whole user batch
+    score = np.abs(cf)
+    score += 1.0
+    np.divide(cf, score, out=score)
     score *= w_cf
-    score += w_content * content
-    score += w_pop * popularity
+    if w_content:
+        score += w_content * content
+    if w_pop:
+        score += w_pop * popularity
     return score
 
 

@@ -10,6 +10,7 @@
         ('pair_max_courses_per_user', 1), ('pair_min_support', 1), ('rec_neighbors', 1),
         ('rec_history_courses', 1), ('rec_k', 1), ('rec_max_courses', 1), ('ease_max_courses', 0),
         ('content_neighbors', 1), ('propensity_horizon_days', 1), ('lifecycle_new_days', 1),
+        ('rec_selection_users', 1),
         ('lifecycle_active_days', 1), ('lifecycle_at_risk_days', 1), ('lifecycle_dormant_days', 1),
         ('membership_active_days', 1), ('campaign_window_days', 1), ('eval_holdout_days', 1),
         ('propensity_min_positives', 1), ('propensity_max_window_shift', 0),
@@ -25,10 +26,12 @@
         ('rp3beta_beta', 'at least', 0), ('rec_weight_cf', 'at least', 0),
         ('rec_weight_content', 'at least', 0), ('rec_weight_popularity', 'at least', 0),
     ] -%}
+    {%- set optional_numbers = ['ease_l2', 'rec_weight_content', 'rec_weight_popularity'] -%}
     {%- for name, rule, bound in numbers -%}
         {%- set value = var(name) -%}
         {%- set is_number = value is integer or value is float -%}
-        {%- if not (is_number and (value > bound if rule == 'above' else value >= bound)) -%}
+        {%- set optional = name in optional_numbers and value is none -%}
+        {%- if not optional and not (is_number and (value > bound if rule == 'above' else value >= bound)) -%}
             {%- do problems.append(name ~ ' must be a number ' ~ rule ~ ' ' ~ bound ~ ', got ' ~ value | tojson) -%}
         {%- endif -%}
     {%- endfor -%}
@@ -45,6 +48,7 @@
     {%- set choices = [
         ('eval_split', [none, 'temporal', 'user_random']),
         ('eval_relevance', ['positive', 'any']),
+        ('rec_similarity', ['auto', 'cosine', 'jaccard', 'lift', 'rp3beta', 'ease']),
     ] -%}
     {%- for name, allowed in choices -%}
         {%- if var(name, none) not in allowed -%}

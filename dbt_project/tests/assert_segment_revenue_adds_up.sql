@@ -1,5 +1,6 @@
--- segment_summary's revenue adds up exactly to net revenue (purchases - refunds) of the
--- accepted events in the build's window.
+-- segment_summary's revenue adds up exactly to net revenue of the accepted events in the
+-- build's window: purchases less refunds as counted against what was paid
+-- (int_refunds_matched: never more than the order's amount).
 with
 
 summary as (
@@ -9,7 +10,7 @@ summary as (
 events as (
     select
         coalesce(sum(amount) filter (where event_type = 'purchase'), 0)
-        - coalesce(sum(amount) filter (where event_type = 'refund'), 0) as revenue
+        - (select coalesce(sum(counted_amount), 0) from {{ ref('int_refunds_matched') }}) as revenue
     from {{ ref('int_events_windowed') }}
 )
 

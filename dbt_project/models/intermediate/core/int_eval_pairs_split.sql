@@ -1,8 +1,8 @@
 {#-
     Under var('eval_split') = 'user_random': one row per (user, course) with a course event
-    at or before as_of, and whether the pair is held out - per user, a seeded random
-    var('eval_test_share') of their courses (rounded down, so users with a single course
-    keep it), the MovieLens-style protocol. In any other build no pair is held out and the
+    at or before as_of, and whether the pair is held out - per user with at least two
+    courses, a seeded random var('eval_test_share') of them, rounded up (users with a
+    single course keep it), the MovieLens-style protocol. In any other build no pair is held out and the
     model is empty, so a normal build pays nothing for it.
 -#}
 with
@@ -39,7 +39,7 @@ final as (
     select
         user_id,
         course_id,
-        draw <= floor({{ var('eval_test_share') }} * user_courses) as is_held_out
+        user_courses >= 2 and draw <= ceil({{ var('eval_test_share') }} * user_courses) as is_held_out
     from shuffled
     {% if var('eval_split', none) != 'user_random' -%}
     where false

@@ -3,6 +3,7 @@
     recommendation_evaluation, for the users with at least one relevant held-out course.
       model       user_recommendations
       popularity  the most popular courses in training, less the user's taken ones
+      sar         pure SAR (int_eval_sar_rankings), the published reference item model
       oracle      the generator's hidden truth (generated data only): courses ranked by the
                   user's true interest in the category (squared: it drives both viewing and
                   buying), popularity, quality and price fit - the headroom any model has
@@ -109,6 +110,8 @@ final as (
     select * from model
     union all
     select * from popular
+    union all
+    select ranker, user_id, course_id, rank from {{ ref('int_eval_sar_rankings') }}
     union all
     select * from oracle
 )

@@ -77,6 +77,8 @@ def model(dbt, session):
         overall,
     )
 
+    # the blend weights come with the recommender int_recommender_selection chose
+    chosen = dbt.ref("int_recommender_selection").filter("chosen").fetchnumpy()
     neighbor_rel = dbt.ref("int_course_neighbors")
     neighbors = neighbor_rel.fetchnumpy()
     content_rel = dbt.ref("course_similarity")
@@ -114,9 +116,9 @@ def model(dbt, session):
         _positions(user_keys, taken["user_key"], "user"),
         _positions(course_keys, taken["course_key"], "course"),
         k=int(params["rec_k"][0]),
-        w_cf=float(params["rec_weight_cf"][0]),
-        w_content=float(params["rec_weight_content"][0]),
-        w_pop=float(params["rec_weight_popularity"][0]),
+        w_cf=float(chosen["w_cf"][0]),
+        w_content=float(chosen["w_content"][0]),
+        w_pop=float(chosen["w_popularity"][0]),
         # as many threads as DuckDB may use: the machine's cores, or the profile's `threads` setting
         workers=int(session.sql("select current_setting('threads') as threads").fetchnumpy()["threads"][0]),
     )

@@ -15,6 +15,10 @@ relevant as (
     select * from {{ ref('int_eval_relevant') }}
 ),
 
+held_out as (
+    select * from {{ ref('int_eval_held_out') }}
+),
+
 rankings as (
     select * from {{ ref('int_eval_rankings') }}
 ),
@@ -72,7 +76,24 @@ coverage as (
     group by ranker
 ),
 
-final as (
+exclusions as (
+    select string_agg(exclusion || ' (' || pairs || ')', ', ' order by pairs desc) as reasons
+    from (select exclusion, count(*) as pairs from held_out where exclusion is not null group by exclusion)
+),
+
+status as (
+    select
+        case
+            when (select count(*) from held_out) = 0 then 'not judged: the held-out part has no relevant course'
+            when (select count(*) from relevant) = 0
+                then 'not judged: no held-out relevant course can be judged: ' || exclusions.reasons
+            when exclusions.reasons is not null then 'judged; not judged: ' || exclusions.reasons
+            else 'judged'
+        end as status
+    from exclusions
+),
+
+judged as (
     select
         context.eval_split as split,
         per_user.ranker,
@@ -91,6 +112,28 @@ final as (
     cross join context
     cross join catalog
     group by context.eval_split, per_user.ranker
+),
+
+unjudged as (
+    -- a split that cannot be judged still says so, one row per ranker
+    select
+        context.eval_split as split,
+        rankers.ranker,
+        {{ k }} as k,
+        cast(0 as bigint) as users,
+        {%- for metric in ['precision_at_k', 'recall_at_k', 'ndcg_at_k', 'map_at_k', 'hit_rate', 'catalog_coverage'] %}
+        cast(null as double) as {{ metric }},
+        {%- endfor %}
+        context.as_of as trained_as_of
+    from (values ('model'), ('popularity'), ('sar')) as rankers (ranker)
+    cross join context
+    where context.eval_split != 'none' and (select count(*) from relevant) = 0
+),
+
+final as (
+    select rows.*, status.status
+    from (select * from judged union all select * from unjudged) as rows
+    cross join status
 )
 
 select * from final

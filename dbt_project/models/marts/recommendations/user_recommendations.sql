@@ -3,15 +3,16 @@
 
     Scored in int_recommendations_scored (numpy, dense user batches; formula and tie
     rules in learnmart/udfs/recommend.py). For user u and course j, over the user's
-    strongest var('rec_history_courses') courses i with weight w(u, i) = the course's
-    share of the user's affinity:
-        cf(u, j)      = sum_i w(u, i) x sim(i, j)              sim: var('rec_similarity')
+    courses i (not refunded) with weight w(u, i) = the course's share of the user's affinity:
+        cf(u, j)      = sum_i w(u, i) x sim(i, j)              sim: the chosen recommender
         content(u, j) = sum_i w(u, i) x content_cosine(i, j)
-        score         = blend(cf, content, popularity(j))      weights: vars rec_weight_*
-    Every course published at as_of that the user has not bought, refunded, completed or
-    rated is a candidate; ties go to the user's RFM segment favourites, then to overall
-    popularity. This model names each pick: the history course with the largest term,
-    or the fallback that put it there.
+        score         = w_cf cf / (1 + |cf|) + w_content content + w_pop popularity(j)
+    with the recommender and weights int_recommender_selection chose. Every course
+    published at as_of that the user has not bought, refunded, completed or rated is a
+    candidate; ties go to the user's RFM segment favourites, then to overall popularity.
+    The reason names the signal that contributed most to the score and, for the
+    collaborative and content signals, the history course with the largest term, with
+    the user's strongest current relation to it (int_course_relations).
 -#}
 with
 
@@ -31,21 +32,44 @@ courses as (
     select course_key, course_id, title from {{ ref('int_courses_keyed') }}
 ),
 
-interactions as (
-    select user_key, course_key, strongest_event_type from {{ ref('int_interactions_weighted') }}
+relations as (
+    select
+        users.user_key,
+        courses.course_key,
+        relations.relation
+    from {{ ref('int_course_relations') }} as relations
+    inner join users on relations.user_id = users.user_id
+    inner join courses on relations.course_id = courses.course_id
+),
+
+chosen as (
+    select w_cf, w_content, w_popularity from {{ ref('int_recommender_selection') }}
+    where chosen
+),
+
+contributions as (
+    -- each signal's part of the blended score
+    select
+        scored.*,
+        chosen.w_cf * coalesce(scored.cf_score, 0) / (1 + abs(coalesce(scored.cf_score, 0))) as cf_part,
+        chosen.w_content * coalesce(scored.content_score, 0) as content_part,
+        chosen.w_popularity * coalesce(scored.popularity_score, 0) as popularity_part
+    from scored
+    cross join chosen
 ),
 
 explained as (
     select
-        scored.*,
+        *,
         case
-            when scored.cf_score > 0 and scored.cf_score * {{ var('rec_weight_cf') }}
-                >= coalesce(scored.content_score, 0) * {{ var('rec_weight_content') }}
+            when cf_part > 0 and cf_part >= content_part and cf_part >= popularity_part
+                and cf_source_course_key is not null
                 then 'collaborative'
-            when scored.content_score > 0 then 'content'
+            when content_part > 0 and content_part >= popularity_part and content_source_course_key is not null
+                then 'content'
             else 'popular'
         end as source
-    from scored
+    from contributions
 ),
 
 sourced as (
@@ -68,11 +92,11 @@ final as (
         sourced.score,
         case sourced.source
             when 'collaborative'
-                then 'because you ' || {{ event_verb('history.strongest_event_type') }} || ' '
+                then 'because you ' || history.relation || ' '
                     || coalesce(reason_course.title, reason_course.course_id)
             when 'content'
                 then 'similar to ' || coalesce(reason_course.title, reason_course.course_id)
-                    || ', which you ' || {{ event_verb('history.strongest_event_type') }}
+                    || ', which you ' || history.relation
             else
                 case
                     when sourced.is_segment_fill then 'popular with ' || segments.rfm_segment || ' learners'
@@ -91,7 +115,7 @@ final as (
     inner join segments on sourced.user_key = segments.user_key
     inner join courses as course on sourced.course_key = course.course_key
     left join courses as reason_course on sourced.reason_course_key = reason_course.course_key
-    left join interactions as history
+    left join relations as history
         on sourced.user_key = history.user_key
         and sourced.reason_course_key = history.course_key
 )

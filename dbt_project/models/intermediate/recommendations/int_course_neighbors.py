@@ -1,0 +1,45 @@
+"""One row per (course, neighbour course): the item-item weights user_recommendations scores with.
+
+The recommender int_recommender_selection chose (var rec_similarity: auto, or the one the
+var names), fitted on every user's interactions with learnmart.udfs.item_models: cosine,
+jaccard, lift, RP3beta or EASE (signed weights kept). Every non-zero weight is kept unless
+a course has more than var rec_neighbors, a safety limit: then its strongest by absolute
+weight are kept, and model_health says the limit bound.
+"""
+
+import numpy as np
+import pyarrow as pa
+
+SCHEMA = pa.schema([("course_key", pa.int64()), ("other_course_key", pa.int64()), ("similarity", pa.float64())])
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    from learnmart.udfs import item_models as im
+
+    params = dbt.ref("int_model_parameters").fetchnumpy()
+    keep = int(params["rec_neighbors"][0])
+    chosen = dbt.ref("int_recommender_selection").filter("chosen").fetchnumpy()
+    candidate = im.Candidate(str(chosen["candidate"][0]), str(chosen["kind"][0]), float(chosen["parameter"][0]))
+    courses = dbt.ref("int_recommendation_courses").order("course_key").fetchnumpy()
+    keys = np.asarray(courses["course_key"], dtype=np.int64)
+    rows = (
+        dbt.ref("int_interactions_weighted")
+        .select("user_key, course_key, greatest(affinity, 0) as weight")
+        .order("user_key, course_key")
+        .fetchnumpy()
+    )
+    users, user_pos = np.unique(np.asarray(rows["user_key"], dtype=np.int64), return_inverse=True)
+    course_pos = np.searchsorted(keys, np.asarray(rows["course_key"], dtype=np.int64))
+    data = im.Interactions.from_pairs(user_pos, course_pos, rows["weight"], len(users), len(keys))
+    s = im.fit(candidate, data)
+    src, dst = np.nonzero(s)
+    weight = s[src, dst]
+    if len(keys) - 1 > keep:
+        strength = np.where(s != 0, np.abs(s), -1.0)
+        top = np.argsort(-strength, axis=1, kind="stable")[:, :keep]
+        src = np.repeat(np.arange(len(keys)), top.shape[1])
+        dst = top.reshape(-1)
+        weight = s[src, dst]
+        src, dst, weight = src[weight != 0], dst[weight != 0], weight[weight != 0]
+    return pa.table([keys[src], keys[dst], weight], schema=SCHEMA)

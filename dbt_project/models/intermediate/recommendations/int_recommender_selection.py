@@ -1,0 +1,152 @@
+"""One row per candidate recommender: how well it ranks each sampled user's latest courses.
+
+The build holds out the latest taken courses (ceil 20%) of a seeded sample of up to var
+rec_selection_users users with at least two, inside the training data, and scores every
+candidate on them exactly as user_recommendations will (learnmart.udfs.item_models):
+popularity, cosine, jaccard, lift, RP3beta, EASE at three penalties, and content and
+popularity blends on each. With var rec_similarity auto the best nDCG@k is chosen; a fixed
+rec_similarity (or pinned rec_weight_* / ease_l2) narrows the race to what it allows.
+int_course_neighbors then fits the chosen model on all the data.
+"""
+
+import numpy as np
+import pyarrow as pa
+
+# too few users to compare candidates: the blend chosen on generated data before selection existed
+FALLBACK = "cosine+content(0.3)+popularity(0.2)"
+SCHEMA = pa.schema(
+    [
+        ("candidate", pa.string()),
+        ("kind", pa.string()),
+        ("parameters", pa.string()),
+        ("parameter", pa.float64()),
+        ("w_cf", pa.float64()),
+        ("w_content", pa.float64()),
+        ("w_popularity", pa.float64()),
+        ("ndcg", pa.float64()),
+        ("map", pa.float64()),
+        ("recall", pa.float64()),
+        ("coverage", pa.float64()),
+        ("users", pa.int64()),
+        ("chosen", pa.bool_()),
+        ("status", pa.string()),
+    ]
+)
+
+
+def _value(params, name):
+    column = params[name]
+    return None if np.ma.getmaskarray(column)[0] else column[0]
+
+
+def _inputs(dbt):
+    from learnmart.udfs import item_models as im
+
+    courses = dbt.ref("int_recommendation_courses").order("course_key").fetchnumpy()
+    keys = np.asarray(courses["course_key"], dtype=np.int64)
+    rows = (
+        dbt.ref("int_interactions_weighted")
+        .select("user_key, course_key, greatest(affinity, 0) as weight, is_taken, epoch(last_event_at) as last_seen")
+        .order("user_key, course_key")
+        .fetchnumpy()
+    )
+    users, user_pos = np.unique(np.asarray(rows["user_key"], dtype=np.int64), return_inverse=True)
+    course_pos = np.searchsorted(keys, np.asarray(rows["course_key"], dtype=np.int64))
+    data = im.Interactions.from_pairs(user_pos, course_pos, rows["weight"], len(users), len(keys))
+    content_rows = dbt.ref("course_similarity").select("course_key, other_course_key, content_cosine").fetchnumpy()
+    content = np.zeros((len(keys), len(keys)))
+    content[
+        np.searchsorted(keys, np.asarray(content_rows["course_key"], dtype=np.int64)),
+        np.searchsorted(keys, np.asarray(content_rows["other_course_key"], dtype=np.int64)),
+    ] = content_rows["content_cosine"]
+    extra = {
+        "taken": np.asarray(rows["is_taken"], dtype=bool),
+        "last_seen": np.asarray(rows["last_seen"], dtype=np.float64),
+        "popularity": np.asarray(courses["popularity_score"], dtype=np.float64),
+        "available": np.asarray(courses["is_available"], dtype=bool),
+    }
+    return data, content, extra
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    from learnmart.udfs import item_models as im
+    from learnmart.udfs.recommend import blend
+
+    params = dbt.ref("int_model_parameters").fetchnumpy()
+    kind = str(params["rec_similarity"][0])
+    data, content, extra = _inputs(dbt)
+    c = im.cooccurrence(data)
+    options = im.candidates(c, bool(content.any()), float(params["rp3beta_beta"][0]))
+    if data.n > int(params["ease_max_courses"][0]):
+        options = [o for o in options if o.kind != "ease"]  # its dense inverse would not fit
+    allowed = im.choosable(
+        options,
+        kind,
+        _value(params, "ease_l2"),
+        _value(params, "rec_weight_content"),
+        _value(params, "rec_weight_popularity"),
+    )
+    baseline = [o for o in options if o.kind == "popularity"]
+    race = allowed + [o for o in baseline if o not in allowed]
+    holdout = im.latest_holdout(
+        data, extra["taken"], extra["last_seen"], int(params["rec_selection_users"][0]), int(params["eval_seed"][0])
+    )
+    taken_train = _taken_rows(data, extra["taken"], holdout)
+    enough = len(holdout.users) >= 20
+    if enough:
+        board = im.leaderboard(
+            holdout,
+            taken_train,
+            race,
+            content=content,
+            popularity=extra["popularity"],
+            available=extra["available"],
+            k=int(params["rec_k"][0]),
+            blend=blend,
+        )
+        eligible = [i for i, row in enumerate(board) if row["candidate"] in allowed]
+        best = max(eligible, key=lambda i: (board[i]["ndcg"], -i))
+        status = f"chosen by nDCG@{int(params['rec_k'][0])} on the latest courses of {len(holdout.users)} users"
+    else:
+        board = [{"candidate": o, "ndcg": None, "map": None, "recall": None, "coverage": None} for o in race]
+        names = [row["candidate"].name for row in board]
+        allowed_at = [i for i, row in enumerate(board) if row["candidate"] in allowed]
+        best = names.index(FALLBACK) if FALLBACK in names[: len(allowed)] else (allowed_at or [0])[0]
+        status = f"not compared: only {len(holdout.users)} users have two taken courses; the default is used"
+    return _table(board, best, len(holdout.users), status)
+
+
+def _taken_rows(data, taken, holdout):
+    """Per sampled user, the training courses that count as taken (never recommended)."""
+    from learnmart.udfs import item_models as im
+
+    marks = im.Interactions(data.indptr, data.courses, taken.astype(np.float64), data.n).dense(holdout.users) > 0
+    for row, held in enumerate(holdout.held_out):
+        marks[row, held] = False
+    return marks
+
+
+def _table(board, best, users, status):
+    columns = {name: [] for name in SCHEMA.names}
+    for i, row in enumerate(board):
+        option = row["candidate"]
+        values = {
+            "candidate": option.name,
+            "kind": option.kind,
+            "parameters": option.parameters(),
+            "parameter": option.parameter,
+            "w_cf": option.w_cf,
+            "w_content": option.w_content,
+            "w_popularity": option.w_pop,
+            "ndcg": row["ndcg"],
+            "map": row["map"],
+            "recall": row["recall"],
+            "coverage": row["coverage"],
+            "users": users,
+            "chosen": i == best,
+            "status": status,
+        }
+        for name, value in values.items():
+            columns[name].append(value)
+    return pa.table(columns, schema=SCHEMA)

@@ -1,0 +1,325 @@
+"""Item-item recommenders in numpy: co-occurrence, the similarities built on it, and top-k scoring.
+
+A user's row x_u holds their affinity for each course (0 where none); the binary row h_u
+marks the courses with positive affinity. With the co-occurrence C = sum_u h_u h_u' (C_ii:
+users of course i) every model here is an n x n matrix S, and a user's scores are x_u S:
+
+    cosine     C_ij / sqrt(C_ii C_jj)
+    jaccard    C_ij / (C_ii + C_jj - C_ij)             (SAR's default)
+    lift       U C_ij / (C_ii C_jj)
+    rp3beta    (sum_u h_ui h_uj / |h_u|) / C_ii / C_jj^beta   (Paudel et al. 2016, alpha = 1)
+    ease       B = -P / diag(P), P = (C + lambda I)^-1, diag(B) = 0   (Steck 2019; signed)
+
+The diagonal of every S is 0: a course never recommends itself. Nothing is truncated here;
+a caller that must bound memory keeps each course's strongest neighbours and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+KINDS = ("cosine", "jaccard", "lift", "rp3beta", "ease")
+# pairs (user, course, course) expanded per chunk of users when counting co-occurrence
+PAIR_CHUNK = 1 << 23
+
+
+@dataclass(frozen=True)
+class Interactions:
+    """Users' rows in compressed form: user u's courses are ``courses[indptr[u]:indptr[u+1]]``
+    (ascending), with ``weights`` (affinity) beside them; ``n`` courses in all."""
+
+    indptr: np.ndarray
+    courses: np.ndarray
+    weights: np.ndarray
+    n: int
+
+    @classmethod
+    def from_pairs(cls, user: np.ndarray, course: np.ndarray, weight: np.ndarray, users: int, n: int):
+        """From (user position, course position, weight) triples; duplicates are summed."""
+        user = np.asarray(user, dtype=np.int64)
+        course = np.asarray(course, dtype=np.int64)
+        cell, inverse = np.unique(user * n + course, return_inverse=True)
+        summed = np.bincount(inverse, weights=np.asarray(weight, dtype=np.float64), minlength=len(cell))
+        rows, cols = np.divmod(cell, n)
+        indptr = np.searchsorted(rows, np.arange(users + 1))
+        return cls(indptr, cols, summed, n)
+
+    @property
+    def users(self) -> int:
+        return len(self.indptr) - 1
+
+    def dense(self, users: np.ndarray) -> np.ndarray:
+        """The rows of ``users`` (positions) as a dense (len(users) x n) matrix."""
+        out = np.zeros((len(users), self.n))
+        lo, hi = self.indptr[users], self.indptr[users + 1]
+        lens = hi - lo
+        row = np.repeat(np.arange(len(users)), lens)
+        at = np.repeat(lo - np.cumsum(lens) + lens, lens) + np.arange(lens.sum())
+        out[row, self.courses[at]] = self.weights[at]
+        return out
+
+
+def cooccurrence(data: Interactions, per_user: np.ndarray | None = None) -> np.ndarray:
+    """C = sum_u w_u h_u h_u' over the binary rows (positive weights), w_u = ``per_user`` or 1."""
+    positive = data.weights > 0
+    n = data.n
+    owner_all = np.repeat(np.arange(data.users), np.diff(data.indptr))
+    counts = np.bincount(owner_all[positive], minlength=data.users).astype(np.int64)
+    courses = data.courses[positive]
+    owner = owner_all[positive]
+    starts = np.r_[0, np.cumsum(counts)]
+    total = np.zeros(n * n)
+    user_lo = 0
+    while user_lo < data.users:
+        # users whose pairs fit one chunk (at least one user, however many pairs it has)
+        pairs = np.cumsum(counts[user_lo:] ** 2)
+        user_hi = user_lo + max(1, int(np.searchsorted(pairs, PAIR_CHUNK, side="right")))
+        total += _pair_counts(courses, owner, starts, counts, user_lo, user_hi, n, per_user)
+        user_lo = user_hi
+    return total.reshape(n, n)
+
+
+def _pair_counts(courses, owner, starts, counts, lo, hi, n, per_user) -> np.ndarray:
+    """sum over users lo..hi-1 of w_u h_u h_u', flattened."""
+    deg = counts[lo:hi]
+    left_user = np.repeat(np.arange(lo, hi), deg**2)
+    if not len(left_user):
+        return np.zeros(n * n)
+    # within a user of degree d, pair p = a * d + b pairs its a-th course with its b-th
+    offset = np.repeat(np.cumsum(deg**2) - deg**2, deg**2)
+    p = np.arange(len(left_user)) - offset
+    d = counts[left_user]
+    a, b = np.divmod(p, d)
+    base = starts[left_user]
+    cell = courses[base + a] * n + courses[base + b]
+    weights = None if per_user is None else per_user[left_user]
+    return np.bincount(cell, weights=weights, minlength=n * n).astype(np.float64)
+
+
+def similarity(
+    kind: str,
+    c: np.ndarray,
+    *,
+    users: int = 0,
+    ease_l2: float = 0.0,
+    beta: float = 0.5,
+    c_user_normalized: np.ndarray | None = None,
+) -> np.ndarray:
+    """The n x n item-item matrix of ``kind`` (see the module docstring), diagonal 0."""
+    d = np.diag(c).copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kind == "cosine":
+            s = c / np.sqrt(np.outer(d, d))
+        elif kind == "jaccard":
+            s = c / (d[:, None] + d[None, :] - c)
+        elif kind == "lift":
+            s = users * c / np.outer(d, d)
+        elif kind == "rp3beta":
+            if c_user_normalized is None:
+                raise ValueError("rp3beta needs the co-occurrence weighted by 1 / user degree")
+            s = c_user_normalized / d[:, None] / np.power(d, beta)[None, :]
+        elif kind == "ease":
+            return ease(c, ease_l2)
+        else:
+            raise ValueError(f"unknown similarity {kind!r}; expected one of {', '.join(KINDS)}")
+    s = np.nan_to_num(s, nan=0.0, posinf=0.0, neginf=0.0)
+    np.fill_diagonal(s, 0.0)
+    return s
+
+
+def ease(c: np.ndarray, l2: float) -> np.ndarray:
+    """EASE's B from the Gram matrix C = X'X: signed weights, diagonal 0."""
+    n = len(c)
+    if n == 0:
+        return np.zeros((0, 0))
+    p = np.linalg.inv(c + l2 * np.eye(n))
+    b = -p / np.diag(p)[None, :]
+    np.fill_diagonal(b, 0.0)
+    return b
+
+
+def top_k_scores(
+    rows: np.ndarray, s: np.ndarray, exclude: np.ndarray, k: int, prior: np.ndarray | None = None
+) -> np.ndarray:
+    """Per row of ``rows`` (users x n), the k best courses of rows @ s (best first), skipping
+    ``exclude`` (bool, same shape); ties go to the higher ``prior``, then the lower position."""
+    scores = rows @ s
+    return top_k(scores, exclude, k, prior)
+
+
+def top_k(scores: np.ndarray, exclude: np.ndarray, k: int, prior: np.ndarray | None = None) -> np.ndarray:
+    """Positions of each row's k best scores (best first; -1 pads rows with fewer candidates)."""
+    scores = np.where(exclude, -np.inf, scores)
+    n = scores.shape[1]
+    prior = np.zeros(n) if prior is None else np.asarray(prior, dtype=np.float64)
+    out = np.full((len(scores), min(k, n)), -1, dtype=np.int64)
+    for i, row in enumerate(scores):
+        order = np.lexsort((np.arange(n), -prior, -row))[: min(k, n)]
+        keep = np.isfinite(row[order])
+        out[i, : keep.sum()] = order[keep]
+    return out
+
+
+def ranking_metrics(top: np.ndarray, relevant: list[np.ndarray], k: int) -> dict[str, float]:
+    """Mean nDCG@k, MAP@k and recall@k over users (binary relevance), and catalog coverage
+    (distinct courses recommended) - as recommendation_evaluation defines them."""
+    ndcg, ap, recall = [], [], []
+    discount = 1.0 / np.log2(np.arange(2, k + 2))
+    for picks, rel in zip(top, relevant, strict=True):
+        hit = np.isin(picks[:k], rel) & (picks[:k] >= 0)
+        ideal = discount[: min(len(rel), k)].sum()
+        ndcg.append((discount[: len(hit)] * hit).sum() / ideal if ideal else 0.0)
+        precision_at = np.cumsum(hit) / np.arange(1, len(hit) + 1)
+        ap.append((precision_at * hit).sum() / len(rel) if len(rel) else 0.0)
+        recall.append(hit.sum() / len(rel) if len(rel) else 0.0)
+    coverage = len(np.unique(top[top >= 0]))
+    return {
+        "ndcg": float(np.mean(ndcg)) if ndcg else 0.0,
+        "map": float(np.mean(ap)) if ap else 0.0,
+        "recall": float(np.mean(recall)) if recall else 0.0,
+        "coverage": float(coverage),
+    }
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One recommender the build can choose: an item model and the blend it is scored with."""
+
+    name: str
+    kind: str  # one of KINDS, or "popularity"
+    parameter: float = 0.0  # EASE's lambda, RP3beta's beta
+    w_cf: float = 1.0
+    w_content: float = 0.0
+    w_pop: float = 0.0
+
+    def parameters(self) -> str:
+        knob = {"ease": f"lambda={self.parameter:g}, ", "rp3beta": f"beta={self.parameter:g}, "}.get(self.kind, "")
+        return f"{knob}w_cf={self.w_cf:g}, w_content={self.w_content:g}, w_popularity={self.w_pop:g}"
+
+
+def fit(candidate: Candidate, data: Interactions, c: np.ndarray | None = None) -> np.ndarray:
+    """The candidate's n x n similarity on ``data`` (``c``: its co-occurrence, when known)."""
+    if candidate.kind == "popularity":
+        return np.zeros((data.n, data.n))
+    c = cooccurrence(data) if c is None else c
+    normalized = None
+    if candidate.kind == "rp3beta":
+        degree = np.diff(data.indptr).astype(np.float64)
+        normalized = cooccurrence(data, 1.0 / np.maximum(degree, 1.0))
+    return similarity(
+        candidate.kind,
+        c,
+        users=data.users,
+        ease_l2=candidate.parameter,
+        beta=candidate.parameter,
+        c_user_normalized=normalized,
+    )
+
+
+def candidates(c: np.ndarray, has_content: bool, rp3beta_beta: float) -> list[Candidate]:
+    """The recommenders `rec_similarity: auto` compares: popularity, each item model pure,
+    EASE at three penalties scaled to the data (1, 4 and 16 times the mean course's users),
+    and the content and popularity blends on top of each item model when there is content."""
+    mean_users = float(np.mean(np.diag(c))) if len(c) else 1.0
+    pure = [Candidate(kind, kind) for kind in ("cosine", "jaccard", "lift")]
+    pure.append(Candidate(f"rp3beta(beta={rp3beta_beta:g})", "rp3beta", rp3beta_beta))
+    for factor in (1, 4, 16):
+        lam = max(1.0, round(factor * mean_users, 1))
+        pure.append(Candidate(f"ease(lambda={lam:g})", "ease", lam))
+    found = [Candidate("popularity", "popularity", w_cf=0.0, w_pop=1.0), *pure]
+    if has_content:
+        for base in pure:
+            for w_content, w_pop in ((0.3, 0.2), (0.1, 0.05)):
+                name = f"{base.name}+content({w_content:g})+popularity({w_pop:g})"
+                found.append(Candidate(name, base.kind, base.parameter, 1.0, w_content, w_pop))
+    return found
+
+
+@dataclass(frozen=True)
+class Holdout:
+    """Training rows without each sampled user's latest taken courses, and what was held out."""
+
+    train: Interactions
+    users: np.ndarray  # sampled user positions
+    held_out: list[np.ndarray]  # per sampled user, the held-out course positions
+
+
+def latest_holdout(
+    data: Interactions, taken: np.ndarray, last_seen: np.ndarray, sample: int, seed: int, share: float = 0.2
+) -> Holdout:
+    """Hold out the latest ceil(share) of the taken courses (``taken``/``last_seen`` are parallel
+    to ``data.courses``) of a seeded sample of up to ``sample`` users with at least two."""
+    owner = np.repeat(np.arange(data.users), np.diff(data.indptr))
+    taken_count = np.bincount(owner[taken], minlength=data.users)
+    eligible = np.flatnonzero(taken_count >= 2)
+    rng = np.random.default_rng(seed)
+    users = np.sort(rng.choice(eligible, size=min(sample, len(eligible)), replace=False))
+    drop = np.zeros(len(data.courses), dtype=bool)
+    held = []
+    for u in users:
+        lo, hi = data.indptr[u], data.indptr[u + 1]
+        mine = lo + np.flatnonzero(taken[lo:hi])
+        k = int(np.ceil(share * len(mine)))
+        latest = mine[np.lexsort((data.courses[mine], last_seen[mine]))[-k:]]
+        drop[latest] = True
+        held.append(np.sort(data.courses[latest]))
+    keep = ~drop
+    kept_owner = owner[keep]
+    indptr = np.searchsorted(kept_owner, np.arange(data.users + 1))
+    train = Interactions(indptr, data.courses[keep], data.weights[keep], data.n)
+    return Holdout(train, users, held)
+
+
+def leaderboard(
+    holdout: Holdout,
+    taken_train: np.ndarray,
+    options: list[Candidate],
+    *,
+    content: np.ndarray,
+    popularity: np.ndarray,
+    available: np.ndarray,
+    k: int,
+    blend,
+) -> list[dict]:
+    """Each candidate scored on the holdout exactly as production scores (``blend``), with
+    nDCG, MAP and recall at k and coverage; the best nDCG is chosen (ties: listed first)."""
+    rows = holdout.train.dense(holdout.users)
+    weights = rows / np.maximum(np.where(rows > 0, rows, 0).sum(axis=1, keepdims=True), 1e-300)
+    weights = np.maximum(weights, 0.0)
+    exclude = taken_train | ~available[None, :]
+    c = cooccurrence(holdout.train)
+    board = []
+    for option in options:
+        s = fit(option, holdout.train, c)
+        scores = blend(weights @ s, weights @ content, popularity[None, :], option.w_cf, option.w_content, option.w_pop)
+        top = top_k(scores, exclude, k, popularity)
+        board.append({"candidate": option, **ranking_metrics(top, holdout.held_out, k)})
+    best = max(range(len(board)), key=lambda i: (board[i]["ndcg"], -i))
+    for i, row in enumerate(board):
+        row["chosen"] = i == best
+    return board
+
+
+def choosable(options: list[Candidate], kind: str, ease_l2: float | None, w_content, w_pop) -> list[Candidate]:
+    """The candidates the vars allow: all (``kind`` auto) or one item model's; EASE's lambda
+    and the blend weights pinned where the vars give them (None: the holdout chooses)."""
+    from dataclasses import replace
+
+    allowed = [o for o in options if kind == "auto" or o.kind == kind]
+    if kind == "ease" and ease_l2 is not None:
+        allowed = [
+            replace(o, name=o.name.replace(o.name.split("+")[0], f"ease(lambda={ease_l2:g})"), parameter=float(ease_l2))
+            for o in allowed
+        ]
+    if w_content is not None or w_pop is not None:
+        allowed = [
+            replace(o, w_content=float(w_content or 0.0), w_pop=float(w_pop or 0.0), name=o.name.split("+")[0])
+            for o in allowed
+            if o.kind != "popularity"
+        ]
+    unique = {}
+    for o in allowed:
+        unique.setdefault((o.kind, o.parameter, o.w_cf, o.w_content, o.w_pop), o)
+    return list(unique.values())
