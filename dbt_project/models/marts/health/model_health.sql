@@ -41,6 +41,31 @@ refunds as (
     select * from {{ ref('int_refunds_matched') }}
 ),
 
+selection as (
+    select * from {{ ref('int_recommender_selection') }}
+),
+
+courses as (
+    select count(*) as courses from {{ ref('int_recommendation_courses') }}
+),
+
+history_sizes as (
+    select user_key, count(*) as history_courses
+    from {{ ref('int_interactions_weighted') }}
+    where affinity > 0
+    group by user_key
+),
+
+recommended as (
+    select
+        (select count(*) from {{ ref('int_recommendation_users') }}) as users,
+        (select count(distinct user_id) from {{ ref('user_recommendations') }}) as users_with_recommendations
+),
+
+evaluation as (
+    select * from {{ ref('recommendation_evaluation') }}
+),
+
 propensity_checks as (
     select
         'propensity_window' as check_name,
@@ -165,14 +190,86 @@ segment_checks as (
     from refunds
 ),
 
+recommendation_checks as (
+    select
+        'recommender_beats_popularity' as check_name,
+        case
+            when chosen.ndcg is null then 'warn'
+            when chosen.kind = 'popularity' or chosen.ndcg > popular.ndcg then 'ok'
+            else 'warn'
+        end as status,
+        chosen.ndcg as value,
+        popular.ndcg as threshold,
+        case
+            when chosen.ndcg is null then 'Recommender not compared: ' || chosen.status
+            else 'Recommendations use ' || chosen.candidate || ': nDCG ' || round(chosen.ndcg, 3)
+                || ' on held-out courses against popularity ' || round(popular.ndcg, 3)
+        end as message
+    from selection as chosen
+    inner join selection as popular on popular.kind = 'popularity'
+    where chosen.chosen
+    union all
+    select
+        'rec_neighbors_limit',
+        case when courses.courses - 1 > {{ var('rec_neighbors') }} then 'warn' else 'ok' end,
+        cast(courses.courses - 1 as double),
+        cast({{ var('rec_neighbors') }} as double),
+        case when courses.courses - 1 > {{ var('rec_neighbors') }}
+            then 'Each course keeps only its ' || {{ var('rec_neighbors') }} || ' strongest neighbours of '
+                || (courses.courses - 1) || ' (var rec_neighbors, a safety limit)'
+            else 'Every course keeps all its neighbours' end
+    from courses
+    union all
+    select
+        'rec_history_limit',
+        case when count(*) filter (where history_courses > {{ var('rec_history_courses') }}) > 0 then 'warn' else 'ok' end,
+        cast(count(*) filter (where history_courses > {{ var('rec_history_courses') }}) as double),
+        0.0,
+        count(*) filter (where history_courses > {{ var('rec_history_courses') }})
+            || ' users are scored from only their ' || {{ var('rec_history_courses') }}
+            || ' strongest courses (var rec_history_courses, a safety limit)'
+    from history_sizes
+    union all
+    select
+        'recommendations_for_every_user',
+        case when users_with_recommendations = users then 'ok' else 'fail' end,
+        cast(users_with_recommendations as double),
+        cast(users as double),
+        users_with_recommendations || ' of ' || users || ' users have recommendations'
+    from recommended
+    union all
+    select
+        'evaluation_' || split,
+        case
+            when users = 0 then 'fail'
+            when users < 100 then 'warn'
+            when ranker = 'model' and ndcg_at_k <= (
+                select max(ndcg_at_k) from evaluation where ranker = 'popularity'
+            ) then 'warn'
+            else 'ok'
+        end,
+        cast(users as double),
+        100.0,
+        'The ' || split || ' split judged ' || users || ' users: ' || status
+    from evaluation
+    where ranker = 'model'
+),
+
 final as (
     select * from propensity_checks
     union all
     select * from segment_checks
+    union all
+    select * from recommendation_checks
 )
 
 select
-    case when check_name like 'propensity%' then 'propensity' else 'segments' end as area,
+    case
+        when check_name like 'propensity%' then 'propensity'
+        when check_name like 'evaluation%' then 'evaluation'
+        when check_name like 'rec%' then 'recommendations'
+        else 'segments'
+    end as area,
     check_name,
     status,
     value,
