@@ -1,7 +1,7 @@
 {#-
     One row per ranker x evaluated user x rank: the top var('rec_k') lists compared in
     recommendation_evaluation, for the users with at least one relevant held-out course.
-      model       user_recommendations
+      model       the lists of user_recommendations (int_recommendations_scored)
       popularity  the most popular courses in training, less the user's taken ones
       sar         pure SAR (int_eval_sar_rankings), the published reference item model
       oracle      the generator's hidden truth (generated data only): courses ranked by the
@@ -16,7 +16,11 @@ eval_users as (
 ),
 
 recommendations as (
-    select * from {{ ref('user_recommendations') }}
+    -- the scored lists behind user_recommendations, with ids
+    select users.user_id, courses.course_id, scored.rank
+    from {{ ref('int_recommendations_scored') }} as scored
+    inner join {{ ref('int_users_keyed') }} as users on scored.user_key = users.user_key
+    inner join {{ ref('int_courses_keyed') }} as courses on scored.course_key = courses.course_key
 ),
 
 popularity as (

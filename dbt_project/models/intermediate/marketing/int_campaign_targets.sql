@@ -6,12 +6,27 @@
 -#}
 with
 
+rfm as (
+    select user_id, rfm_segment, lifecycle_stage from {{ ref('int_user_rfm_scored') }}
+    where snapshot = 'current'
+),
+
+propensity as (
+    select user_id, purchase_propensity from {{ ref('int_propensity_calibrated') }}
+    where snapshot = 'current'
+),
+
 segments as (
-    select * from {{ ref('user_segments') }}
+    -- what user_segments publishes, from the same intermediate models
+    select rfm.*, propensity.purchase_propensity
+    from rfm
+    left join propensity on rfm.user_id = propensity.user_id
 ),
 
 profiles as (
-    select user_id, top_category_1 from {{ ref('user_profiles') }}
+    -- the user's top category, as user_profiles' top_category_1
+    select user_id, category as top_category_1 from {{ ref('int_user_category_affinity') }}
+    where category_rank = 1
 ),
 
 marketable as (
@@ -54,7 +69,7 @@ matched as (
         profiles.top_category_1 as top_category
     from segments
     inner join marketable on segments.user_id = marketable.user_id
-    inner join profiles on segments.user_id = profiles.user_id
+    left join profiles on segments.user_id = profiles.user_id
     inner join playbooks
         on {{ playbook_matches('playbooks', 'segments.rfm_segment', 'segments.lifecycle_stage',
                                'segments.purchase_propensity', 'profiles.top_category_1') }}

@@ -81,7 +81,7 @@ def model(dbt, session):
     chosen = dbt.ref("int_recommender_selection").filter("chosen").fetchnumpy()
     neighbor_rel = dbt.ref("int_course_neighbors")
     neighbors = neighbor_rel.fetchnumpy()
-    content_rel = dbt.ref("course_similarity")
+    content_rel = dbt.ref("int_course_pairs_content_scored")
     content = content_rel.select("course_key, other_course_key, content_cosine").fetchnumpy()
     catalog = recommend.Catalog(
         course_keys=course_keys,

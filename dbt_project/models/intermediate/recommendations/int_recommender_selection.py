@@ -53,7 +53,7 @@ def _inputs(dbt):
     users, user_pos = np.unique(np.asarray(rows["user_key"], dtype=np.int64), return_inverse=True)
     course_pos = np.searchsorted(keys, np.asarray(rows["course_key"], dtype=np.int64))
     data = im.Interactions.from_pairs(user_pos, course_pos, rows["weight"], len(users), len(keys))
-    content_rows = dbt.ref("course_similarity").select("course_key, other_course_key, content_cosine").fetchnumpy()
+    content_rows = dbt.ref("int_course_pairs_content_scored").select("course_key, other_course_key, content_cosine").fetchnumpy()
     content = np.zeros((len(keys), len(keys)))
     content[
         np.searchsorted(keys, np.asarray(content_rows["course_key"], dtype=np.int64)),
