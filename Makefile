@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-all lint bench clean
+.PHONY: install demo test test-all lint bench realdata clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "learnmart needs Python 3.11+")'
@@ -59,6 +59,15 @@ bench: install
 	$(BIN)/python -m pip install --quiet 'scipy>=1.11'
 	$(BIN)/python -m pip install --quiet 'implicit>=0.7' || echo "implicit did not install: its column is skipped"
 	$(BIN)/python -m bench
+
+# OULAD, a real public data set (CC BY 4.0, read in place, never copied here), through the raw
+# contract into data/oulad (gitignored); bench.realdata builds it once, times it and writes
+# what the build says to bench/results/realdata.md (docs/real_data.md).
+OULAD_DIR ?= ../shared/data/oulad
+
+realdata: install
+	$(BIN)/python -m learnmart.datagen.oulad --src $(OULAD_DIR) --out data/oulad
+	$(BIN)/python -m bench.realdata --data data/oulad --db data/oulad.duckdb
 
 clean:
 	rm -rf $(VENV) dbt_project/target dbt_project/logs learnmart.duckdb .learnmart.duckdb.* data/demo

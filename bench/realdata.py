@@ -1,0 +1,231 @@
+"""learnmart on real data: OULAD converted by datagen/oulad.py, built, and what the build says.
+
+    python -m bench.realdata --data data/oulad --db data/oulad.duckdb [--no-evaluate]
+                             [--out bench/results/realdata.md]
+    (or: make realdata, which converts ../shared/data/oulad into data/oulad first)
+
+1. `learnmart build --data DATA --db DB -q --full-refresh` as a child process: its wall
+   time and peak RSS (the child's own rusage from os.wait4, dbt's process included).
+   --full-refresh so that a second run measures a whole build again, not the check that
+   finds the published file up to date.
+2. `learnmart evaluate --data DATA --split both --json FILE` the same way (two more builds,
+   one per split), unless --no-evaluate.
+3. From the built file: build_summary, rejected rows by reason, propensity_evaluation,
+   propensity_calibration, model_health, and the marts that show how the models read
+   real data (segments, lifecycle stages, recommendations). A table the build does not
+   have is reported as "not in this build", not as an error.
+
+Prints the report and writes it to --out (overwritten: the file is the latest run, dated).
+Never run in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import decimal
+import importlib.metadata
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+RESULTS = Path(__file__).parent / "results"
+LEARNMART = str(Path(sys.executable).parent / "learnmart")
+NOT_BUILT = "not in this build"
+
+# (heading, table the query needs, query) for the built file, in report order
+SECTIONS = (
+    (
+        "build_summary",
+        "build_summary",
+        "select entity, rows_read, rows_accepted, rows_rejected, as_of, first_event_at, last_event_at "
+        "from build_summary order by entity",
+    ),
+    (
+        "Rejected events by reason",
+        "rejected_events",
+        "select reject_reason, count(*) as rows from rejected_events group by 1 order by 2 desc",
+    ),
+    (
+        "propensity_evaluation",
+        "propensity_evaluation",
+        "select population, ranker, users, positives, base_rate, auc, mean_predicted, brier_score, "
+        "fitted_as_of, evaluated_as_of, outcome_window_end from propensity_evaluation order by population, ranker",
+    ),
+    (
+        "propensity_calibration",
+        "propensity_calibration",
+        "select decile, users, mean_predicted, observed_rate, min_predicted, max_predicted "
+        "from propensity_calibration order by decile",
+    ),
+    ("model_health", "model_health", "select * from model_health"),
+    ("segment_summary", "segment_summary", "select * from segment_summary order by users desc"),
+    (
+        "Lifecycle stages (user_segments)",
+        "user_segments",
+        "select lifecycle_stage, count(*) as users from user_segments group by 1 order by 2 desc",
+    ),
+    (
+        "Recommendations by source (user_recommendations)",
+        "user_recommendations",
+        "select source, count(*) as rows, count(distinct user_id) as users, count(distinct course_id) as courses "
+        "from user_recommendations group by 1 order by 2 desc",
+    ),
+    (
+        "Most recommended courses at rank 1",
+        "user_recommendations",
+        "select course_id, count(*) as users from user_recommendations where rank = 1 "
+        "group by 1 order by 2 desc, 1 limit 10",
+    ),
+)
+
+
+def run_measured(cmd: list[str]) -> dict:
+    """Run ``cmd`` (output to this terminal); its wall seconds, peak RSS (MB) and exit code."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return {
+        "command": " ".join(Path(cmd[0]).name if i == 0 else part for i, part in enumerate(cmd)),
+        "wall_s": time.perf_counter() - started,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "exit_code": proc.returncode,
+    }
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, decimal.Decimal):
+        return f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(columns: list[str], rows: list[tuple]) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def raw_files(data: Path) -> str:
+    """Rows per raw file, and events per type."""
+    con = duckdb.connect()
+    lines = []
+    for path in sorted(data.iterdir()):
+        if path.suffix in (".csv", ".parquet"):
+            n = con.execute(f"select count(*) from '{path}'").fetchone()[0]
+            lines.append(f"{path.name} {n:,}")
+    events = data / "events.parquet"
+    if events.exists():
+        by_type = con.execute(f"select event_type, count(*) from '{events}' group by 1 order by 2 desc").fetchall()
+        lines.append("events by type: " + ", ".join(f"{t} {n:,}" for t, n in by_type))
+    return "; ".join(lines)
+
+
+def built_sections(db: Path) -> list[str]:
+    """One markdown section per entry of SECTIONS, read from the built file."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = {name for (name,) in con.execute("select table_name from information_schema.tables").fetchall()}
+        out = []
+        for heading, table, sql in SECTIONS:
+            if table not in tables:
+                out.append(f"### {heading}\n\n{table}: {NOT_BUILT}.")
+                continue
+            result = con.execute(sql)
+            columns = [d[0] for d in result.description]
+            rows = result.fetchall()
+            body = markdown_table(columns, rows) if rows else "(no rows)"
+            out.append(f"### {heading}\n\n{body}")
+        return out
+    finally:
+        con.close()
+
+
+def evaluate(data: Path) -> tuple[dict, list[dict]]:
+    """`learnmart evaluate --split both`, measured, with its figures from --json."""
+    with tempfile.TemporaryDirectory(prefix="learnmart-realdata-") as tmp:
+        figures = Path(tmp) / "evaluate.json"
+        run = run_measured([LEARNMART, "evaluate", "--data", str(data), "--split", "both", "--json", str(figures)])
+        rows = json.loads(figures.read_text()) if figures.exists() else []
+    return run, rows
+
+
+def revision() -> str:
+    """The commit built, and whether the working tree had changes to tracked files."""
+    repo = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "commit unknown (no git)"
+    return f"commit {commit}" + (" with uncommitted changes to tracked files" if dirty else "")
+
+
+def _run_line(run: dict) -> str:
+    return (
+        f"`{run['command']}`: {run['wall_s']:.1f} s wall, peak RSS {run['peak_rss_mb']:,.0f} MB, "
+        f"exit {run['exit_code']}"
+    )
+
+
+def report(data: Path, db: Path, build: dict, evaluation: tuple[dict, list[dict]] | None) -> str:
+    versions = ", ".join(f"{p} {importlib.metadata.version(p)}" for p in ("duckdb", "dbt-core", "dbt-duckdb"))
+    parts = [
+        "# learnmart on real data: OULAD",
+        "Kuzilek J., Hlosta M., Zdrahal Z. (2017), Open University Learning Analytics dataset, "
+        "Scientific Data 4, 170171, CC BY 4.0; mapped by `datagen/oulad.py` (docs/real_data.md).",
+        f"Run: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} cores, {platform.system()} "
+        f"{platform.machine()}, Python {platform.python_version()}, {versions}; {revision()}. "
+        "Command: `make realdata`.",
+        f"Raw files in `{data}`: {raw_files(data)}.",
+        "## Build\n\n" + _run_line(build),
+    ]
+    if build["exit_code"] != 0:
+        parts.append(f"The build failed: nothing below was read. Its output above says why; `{db}` is unchanged.")
+        return "\n\n".join(parts) + "\n"
+    parts += built_sections(db)
+    if evaluation is None:
+        parts.append("## Offline evaluation\n\nNot run (--no-evaluate).")
+    else:
+        run, rows = evaluation
+        table = markdown_table(list(rows[0]), [tuple(r.values()) for r in rows]) if rows else "(no figures)"
+        parts.append(f"## Offline evaluation\n\n{_run_line(run)}\n\n{table}")
+    return "\n\n".join(parts) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.realdata", description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path("data/oulad"))
+    parser.add_argument("--db", type=Path, default=Path("data/oulad.duckdb"))
+    parser.add_argument("--no-evaluate", action="store_true", help="skip `learnmart evaluate` (two more builds)")
+    parser.add_argument("--out", type=Path, default=RESULTS / "realdata.md")
+    args = parser.parse_args()
+    build = run_measured([LEARNMART, "build", "--data", str(args.data), "--db", str(args.db), "-q", "--full-refresh"])
+    evaluation = None if args.no_evaluate or build["exit_code"] != 0 else evaluate(args.data)
+    text = report(args.data, args.db, build, evaluation)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    print(text)
+    print(f"written to {args.out}", file=sys.stderr)
+    sys.exit(1 if build["exit_code"] != 0 else 0)
+
+
+if __name__ == "__main__":
+    main()
