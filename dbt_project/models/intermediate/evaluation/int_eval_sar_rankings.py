@@ -2,7 +2,9 @@
 
 SAR as Microsoft Recommenders defines it: jaccard similarity over binary co-occurrence, the
 user's time-decayed affinity (int_interactions_weighted), scores A x S, no content, no
-popularity prior, no caps. Taken and unpublished courses are skipped, as for every ranker.
+popularity prior, no caps. Taken and unpublished courses are skipped, as for every ranker,
+and equal scores (users SAR knows nothing about) go to the more popular course, as in the
+model's lists, so that the two differ only in what SAR scores.
 Empty unless var eval_split is set (int_eval_relevant has users only then).
 """
 
@@ -46,10 +48,11 @@ def model(dbt, session):
     positions = np.searchsorted(users, eval_users)
     out = {name: [] for name in SCHEMA.names}
     available = np.asarray(courses["is_available"], dtype=bool)
+    popularity = np.asarray(courses["popularity_score"], dtype=np.float64)
     for lo in range(0, len(positions), 1024):
         batch = positions[lo : lo + 1024]
         exclude = (taken.dense(batch) > 0) | ~available[None, :]
-        top = im.top_k_scores(data.dense(batch), s, exclude, k)
+        top = im.top_k_scores(data.dense(batch), s, exclude, k, popularity)
         for user, picks in zip(eval_users[lo : lo + 1024], top, strict=True):
             picks = picks[picks >= 0]
             out["ranker"] += ["sar"] * len(picks)
