@@ -63,39 +63,37 @@ class Interactions:
 
 def cooccurrence(data: Interactions, per_user: np.ndarray | None = None) -> np.ndarray:
     """C = sum_u w_u h_u h_u' over the binary rows (positive weights), w_u = ``per_user`` or 1."""
-    positive = data.weights > 0
     n = data.n
-    owner_all = np.repeat(np.arange(data.users), np.diff(data.indptr))
-    counts = np.bincount(owner_all[positive], minlength=data.users).astype(np.int64)
+    positive = data.weights > 0
+    owner = np.repeat(np.arange(data.users), np.diff(data.indptr))[positive]
     courses = data.courses[positive]
-    owner = owner_all[positive]
+    counts = np.bincount(owner, minlength=data.users)
     starts = np.r_[0, np.cumsum(counts)]
     total = np.zeros(n * n)
-    user_lo = 0
-    while user_lo < data.users:
-        # users whose pairs fit one chunk (at least one user, however many pairs it has)
-        pairs = np.cumsum(counts[user_lo:] ** 2)
-        user_hi = user_lo + max(1, int(np.searchsorted(pairs, PAIR_CHUNK, side="right")))
-        total += _pair_counts(courses, owner, starts, counts, user_lo, user_hi, n, per_user)
-        user_lo = user_hi
+    cells, weights, pending = [], [], 0
+    # users of one degree d at a time: their course lists are an (m x d) matrix, and their
+    # pairs its (m x d x d) outer sum; flushed into the counts every PAIR_CHUNK pairs
+    for d in np.unique(counts[counts > 0]):
+        group = np.flatnonzero(counts == d)
+        for lo in range(0, len(group), max(1, PAIR_CHUNK // (d * d))):
+            users = group[lo : lo + max(1, PAIR_CHUNK // (d * d))]
+            lists = courses[starts[users][:, None] + np.arange(d)[None, :]]
+            cells.append((lists[:, :, None] * n + lists[:, None, :]).ravel())
+            if per_user is not None:
+                weights.append(np.repeat(per_user[users], d * d))
+            pending += len(users) * d * d
+            if pending >= PAIR_CHUNK:
+                total += _counted(cells, weights, n)
+                cells, weights, pending = [], [], 0
+    if cells:
+        total += _counted(cells, weights, n)
     return total.reshape(n, n)
 
 
-def _pair_counts(courses, owner, starts, counts, lo, hi, n, per_user) -> np.ndarray:
-    """sum over users lo..hi-1 of w_u h_u h_u', flattened."""
-    deg = counts[lo:hi]
-    left_user = np.repeat(np.arange(lo, hi), deg**2)
-    if not len(left_user):
-        return np.zeros(n * n)
-    # within a user of degree d, pair p = a * d + b pairs its a-th course with its b-th
-    offset = np.repeat(np.cumsum(deg**2) - deg**2, deg**2)
-    p = np.arange(len(left_user)) - offset
-    d = counts[left_user]
-    a, b = np.divmod(p, d)
-    base = starts[left_user]
-    cell = courses[base + a] * n + courses[base + b]
-    weights = None if per_user is None else per_user[left_user]
-    return np.bincount(cell, weights=weights, minlength=n * n).astype(np.float64)
+def _counted(cells: list[np.ndarray], weights: list[np.ndarray], n: int) -> np.ndarray:
+    joined = np.concatenate(cells)
+    w = np.concatenate(weights) if weights else None
+    return np.bincount(joined, weights=w, minlength=n * n).astype(np.float64)
 
 
 def similarity(
@@ -152,14 +150,14 @@ def top_k_scores(
 def top_k(scores: np.ndarray, exclude: np.ndarray, k: int, prior: np.ndarray | None = None) -> np.ndarray:
     """Positions of each row's k best scores (best first; -1 pads rows with fewer candidates)."""
     scores = np.where(exclude, -np.inf, scores)
-    n = scores.shape[1]
+    rows, n = scores.shape
+    kk = min(k, n)
     prior = np.zeros(n) if prior is None else np.asarray(prior, dtype=np.float64)
-    out = np.full((len(scores), min(k, n)), -1, dtype=np.int64)
-    for i, row in enumerate(scores):
-        order = np.lexsort((np.arange(n), -prior, -row))[: min(k, n)]
-        keep = np.isfinite(row[order])
-        out[i, : keep.sum()] = order[keep]
-    return out
+    position = np.broadcast_to(np.arange(n), scores.shape)
+    # np.lexsort sorts by the last key first: score desc, then prior desc, then position
+    order = np.lexsort((position, np.broadcast_to(-prior, scores.shape), -scores), axis=-1)[:, :kk]
+    picked = np.take_along_axis(scores, order, axis=1)
+    return np.where(np.isfinite(picked), order, -1)
 
 
 def ranking_metrics(top: np.ndarray, relevant: list[np.ndarray], k: int) -> dict[str, float]:
@@ -290,10 +288,16 @@ def leaderboard(
     weights = np.maximum(weights, 0.0)
     exclude = taken_train | ~available[None, :]
     c = cooccurrence(holdout.train)
+    fitted: dict[tuple[str, float], np.ndarray] = {}  # a blend reuses its item model's fit
+    content_scores = weights @ content
     board = []
     for option in options:
-        s = fit(option, holdout.train, c)
-        scores = blend(weights @ s, weights @ content, popularity[None, :], option.w_cf, option.w_content, option.w_pop)
+        key = (option.kind, option.parameter)
+        if key not in fitted:
+            fitted[key] = fit(option, holdout.train, c)
+        scores = blend(
+            weights @ fitted[key], content_scores, popularity[None, :], option.w_cf, option.w_content, option.w_pop
+        )
         top = top_k(scores, exclude, k, popularity)
         board.append({"candidate": option, **ranking_metrics(top, holdout.held_out, k)})
     best = max(range(len(board)), key=lambda i: (board[i]["ndcg"], -i))
