@@ -22,7 +22,8 @@ Per scale (S: 5,000 users, M: 200,000 users / ~5M events, L: 1,000,000 users / ~
      installs) on the same files, and the ratios learnmart / reference, both for the
      model times in the full build and for the path alone;
   7. `learnmart recommend` latency on the full build (bench/lookup_latency.py).
-Writes bench/results/scale-<date>.json and appends a summary to bench/results/scale.md.
+Writes bench/out/scale-<date>.json and .md (ignored by git); bench/results/scale.md is the
+curated report: the goals, the latest run and the method.
 Never run in CI; needs scipy (`make bench` installs it).
 """
 
@@ -47,7 +48,7 @@ from bench.lookup_latency import measure as measure_lookups
 from learnmart.paths import project_dir
 
 SCALES = {"S": 5_000, "M": 200_000, "L": 1_000_000}
-RESULTS = Path(__file__).parent / "results"
+OUT = Path(__file__).parent / "out"
 # the steps the reference's co-occurrence timing covers: pair counts and the similarity metrics
 COOCCURRENCE_MODELS = ("int_course_pairs_counted", "course_pairs")
 
@@ -359,20 +360,21 @@ def main() -> None:
         return
     args.work.mkdir(parents=True, exist_ok=True)
     date = dt.date.today().isoformat()
-    # a second run on the same day gets its own file: scale-<date>-2.json, ...
-    out = RESULTS / f"scale-{date}.json"
+    # a run's JSON and summary go to the ignored bench/out/ (scale-<date>-2.json for a second
+    # run on one day); bench/results/scale.md is the report a person updates from them
+    OUT.mkdir(exist_ok=True)
+    out = OUT / f"scale-{date}.json"
     run = 1
     while out.exists():
         run += 1
-        out = RESULTS / f"scale-{date}-{run}.json"
+        out = OUT / f"scale-{date}-{run}.json"
     results = []
     for scale in args.scales:
         print(f"bench: scale {scale} ...", file=sys.stderr, flush=True)
         results.append(run_scale(scale, args.work, args.memory_limit_m))
         out.write_text(json.dumps(results, indent=1))
     text = summary(results, date if run == 1 else f"{date} ({out.name})")
-    with (RESULTS / "scale.md").open("a") as fh:
-        fh.write(text)
+    out.with_suffix(".md").write_text(text)
     print(text)
 
 
