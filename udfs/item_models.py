@@ -254,13 +254,16 @@ def latest_holdout(
     eligible = np.flatnonzero(taken_count >= 2)
     rng = np.random.default_rng(seed)
     users = np.sort(rng.choice(eligible, size=min(sample, len(eligible)), replace=False))
+    # courses last seen at the same instant are held out in a seeded random order, never by
+    # position (which would hold out the same courses for every user)
+    tie_break = rng.random(len(data.courses))
     drop = np.zeros(len(data.courses), dtype=bool)
     held = []
     for u in users:
         lo, hi = data.indptr[u], data.indptr[u + 1]
         mine = lo + np.flatnonzero(taken[lo:hi])
         k = int(np.ceil(share * len(mine)))
-        latest = mine[np.lexsort((data.courses[mine], last_seen[mine]))[-k:]]
+        latest = mine[np.lexsort((tie_break[mine], last_seen[mine]))[-k:]]
         drop[latest] = True
         held.append(np.sort(data.courses[latest]))
     keep = ~drop
@@ -270,19 +273,29 @@ def latest_holdout(
     return Holdout(train, users, held)
 
 
+def popularity(data: Interactions) -> np.ndarray:
+    """Each course's popularity prior as int_course_popularity defines it: ln(1 + the sum of
+    its users' positive affinities capped at 5), scaled so the most popular course is 1."""
+    positive = data.weights > 0
+    engagement = np.bincount(data.courses[positive], weights=np.minimum(data.weights[positive], 5.0), minlength=data.n)
+    scaled = np.log1p(engagement)
+    return scaled / scaled.max() if scaled.max() > 0 else scaled
+
+
 def leaderboard(
     holdout: Holdout,
     taken_train: np.ndarray,
     options: list[Candidate],
     *,
     content: np.ndarray,
-    popularity: np.ndarray,
     available: np.ndarray,
     k: int,
     blend,
 ) -> list[dict]:
-    """Each candidate scored on the holdout exactly as production scores (``blend``), with
-    nDCG, MAP and recall at k and coverage; the best nDCG is chosen (ties: listed first)."""
+    """Each candidate scored on the holdout exactly as production scores (``blend``; the
+    popularity prior recomputed without the held-out courses), with nDCG, MAP and recall at
+    k and coverage; the best nDCG is chosen (ties: listed first)."""
+    popular = popularity(holdout.train)
     rows = holdout.train.dense(holdout.users)
     weights = rows / np.maximum(np.where(rows > 0, rows, 0).sum(axis=1, keepdims=True), 1e-300)
     weights = np.maximum(weights, 0.0)
@@ -296,9 +309,9 @@ def leaderboard(
         if key not in fitted:
             fitted[key] = fit(option, holdout.train, c)
         scores = blend(
-            weights @ fitted[key], content_scores, popularity[None, :], option.w_cf, option.w_content, option.w_pop
+            weights @ fitted[key], content_scores, popular[None, :], option.w_cf, option.w_content, option.w_pop
         )
-        top = top_k(scores, exclude, k, popularity)
+        top = top_k(scores, exclude, k, popular)
         board.append({"candidate": option, **ranking_metrics(top, holdout.held_out, k)})
     best = max(range(len(board)), key=lambda i: (board[i]["ndcg"], -i))
     for i, row in enumerate(board):

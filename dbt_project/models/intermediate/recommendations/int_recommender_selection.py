@@ -53,7 +53,9 @@ def _inputs(dbt):
     users, user_pos = np.unique(np.asarray(rows["user_key"], dtype=np.int64), return_inverse=True)
     course_pos = np.searchsorted(keys, np.asarray(rows["course_key"], dtype=np.int64))
     data = im.Interactions.from_pairs(user_pos, course_pos, rows["weight"], len(users), len(keys))
-    content_rows = dbt.ref("int_course_pairs_content_scored").select("course_key, other_course_key, content_cosine").fetchnumpy()
+    content_rows = (
+        dbt.ref("int_course_pairs_content_scored").select("course_key, other_course_key, content_cosine").fetchnumpy()
+    )
     content = np.zeros((len(keys), len(keys)))
     content[
         np.searchsorted(keys, np.asarray(content_rows["course_key"], dtype=np.int64)),
@@ -62,7 +64,6 @@ def _inputs(dbt):
     extra = {
         "taken": np.asarray(rows["is_taken"], dtype=bool),
         "last_seen": np.asarray(rows["last_seen"], dtype=np.float64),
-        "popularity": np.asarray(courses["popularity_score"], dtype=np.float64),
         "available": np.asarray(courses["is_available"], dtype=bool),
     }
     return data, content, extra
@@ -100,7 +101,6 @@ def model(dbt, session):
             taken_train,
             race,
             content=content,
-            popularity=extra["popularity"],
             available=extra["available"],
             k=int(params["rec_k"][0]),
             blend=blend,
