@@ -11,8 +11,8 @@ The lnGamma differences the likelihood needs reduce, for integer x, to sums of l
 their derivatives to sums of 1/(base + i) and 1/(base + i)^2), computed for every
 customer at once from one cumulative table.
 
-At 200k users (the bench's M) the three snapshot fits took 5.2 s by the Nelder-Mead this
-replaced and take 0.3 s, at a log-likelihood equal or higher (the simplex stopped short).
+Newton's method replaced a Nelder-Mead simplex, which was slower and stopped short of the
+maximum (bench/results has the figures).
 """
 
 from __future__ import annotations

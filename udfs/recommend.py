@@ -1,13 +1,13 @@
 """Top-k course recommendations for every user, scored in dense numpy blocks.
 
 The scoring that ``user_recommendations`` publishes, as one vectorized pass over user
-batches instead of a join that expands every history course into its neighbours (at
-200k users that join is ~80M rows; here it is a ``(batch x courses) @ (courses x courses)``
-matrix product per batch). For user u and course j, with w(u, i) the user's normalised
-affinity over their strongest history courses i (``int_recommendation_history``):
+batches instead of a join that expands every history course into its neighbours: a
+``(batch x courses) @ (courses x courses)`` matrix product per batch. For user u and
+course j, with w(u, i) the user's normalised affinity over their history courses i
+(``int_recommendation_history``):
 
-    cf(u, j)      = sum_i w(u, i) * sim(i, j)              (SAR; sim = int_course_neighbors)
-    content(u, j) = sum_i w(u, i) * content_cosine(i, j)   (course_similarity)
+    cf(u, j)      = sum_i w(u, i) * sim(i, j)              (sim = int_course_neighbors)
+    content(u, j) = sum_i w(u, i) * content_cosine(i, j)   (int_course_pairs_content_scored)
     score(u, j)   = blend(cf, content, popularity(j))      (the formula of `blend` below)
 
 Every available course the user has not taken is a candidate. Ties break by the fill
@@ -16,9 +16,8 @@ the output is deterministic. The reason of a recommendation is the history cours
 the largest term in the sum (ties: the lowest course key).
 
 Batches are independent, so ``workers`` threads score them side by side: numpy releases
-the GIL in the matrix products, partitions and sorts that make up most of the work (at
-200k users on 2 cores, 2 workers took the kernel from 2.6-2.9 s to 1.4-1.7 s). The output
-does not depend on the number of workers.
+the GIL in the matrix products, partitions and sorts that make up most of the work. The
+output does not depend on the number of workers.
 
 Memory is bounded by the batches in flight (about ``2**20`` cells per matrix, one batch
 per worker) plus the two dense ``courses x courses`` similarity matrices, which is why the
@@ -195,8 +194,7 @@ def top_k(
 
 def _ascending(major: np.ndarray, minor: np.ndarray) -> bool:
     """Whether the (major, minor) pairs are already in ascending order: a caller that reads
-    them sorted (DuckDB sorts on both cores) saves the kernel a lexsort (0.23 s for 1.6M
-    history rows at 200k users, against 0.005 s for this check)."""
+    them sorted (DuckDB sorts on both cores) saves the kernel a lexsort, far dearer than this check."""
     if len(major) < 2:
         return True
     step = np.diff(major)
@@ -213,8 +211,8 @@ def _ranked(
 
     The candidates come row by row. Most rows have exactly k (no tie at the cut, enough
     candidates left): those are sorted as one (rows x k) array, each row on its own, and
-    only the other rows go through a flat sort keyed by row first. At 200k users the flat
-    sort of every candidate was 0.38 s of the kernel's 2.7 s.
+    only the other rows go through a flat sort keyed by row first, which sorting every
+    candidate that way would cost far more.
     """
     n = score.shape[1]
     kk = min(k, n)
@@ -270,8 +268,8 @@ def _strongest_sources(
     weight = h_weight[entry]
     cell = course * n + np.repeat(col, lens)  # flat (history course, pick course)
     for sim, out in zip(similarities, sources, strict=True):
-        # one similarity at a time, in 1-d arrays: with both in one (entries x 2) array, its
-        # column_stack and the 2-d reduceat made this function 1.3 s instead of 0.8 s at 200k users
+        # one similarity at a time, in 1-d arrays: a stacked (entries x 2) array and a 2-d
+        # reduceat were slower
         terms = sim.ravel().take(cell)
         terms *= weight
         top = np.maximum.reduceat(terms, bounds)

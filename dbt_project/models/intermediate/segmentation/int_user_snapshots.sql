@@ -81,9 +81,9 @@ bucketed as (
 ),
 
 per_user as (
-    -- every snapshot's activity in one pass over the events, grouped by user alone; the
-    -- earlier form grouped per user x day first, but users have about two events a day,
-    -- so that group by was nearly as large as the events (4.0-4.9 s at M, against 2.2-3.5 s)
+    -- every snapshot's activity in one pass over the events, grouped by user alone: users
+    -- have about two events a day, so a group by user x day would be nearly as large as
+    -- the events
     select
         user_id,
         -- a user's first event is at or before every snapshot they have an event at or before
