@@ -33,14 +33,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from learnmart import __version__, udfs
+from learnmart import raw_files as data_folder
 from learnmart.paths import project_dir
 
-# The raw entities of the contract (dbt macro raw_contract has their columns).
-RAW_ENTITIES = ("events", "courses", "users", "campaign_sends", "suppressions")
 # The incremental models (schema, name): an incremental build carries these tables over from
 # the published file into a new one; everything else is rebuilt. A test keeps this in step
 # with the models configured materialized='incremental'.
@@ -110,13 +110,20 @@ class RawFile:
     sha256: str
 
 
-def raw_files(data: Path) -> list[RawFile]:
-    """Every raw file in ``data`` with its size and SHA-256. Files are read whole (0.07 s for
-    5M events in parquet, 0.35 s for 25M): a file re-delivered with the same bytes matches
-    its earlier self, and one changed in place does not, whatever its time stamp says."""
+def raw_files(data: Path, warn: Callable[[str], None] | None = None) -> list[RawFile]:
+    """Every raw file in ``data`` with its size and SHA-256 (learnmart.raw_files.scan says which
+    files; ``warn`` gets one line naming everything else in the folder). Files are read whole:
+    a file re-delivered with the same bytes matches its earlier self, and one changed in
+    place does not, whatever its time stamp says."""
+    try:
+        folder = data_folder.scan(data)
+    except data_folder.RawFilesError as exc:
+        raise BuildEnvironmentError(str(exc)) from None
+    if folder.ignored and warn is not None:
+        warn(_ignored_line(data, folder.ignored))
     found = []
-    for entity in RAW_ENTITIES:
-        for path in find_raw_files(data, entity):
+    for entity, paths in folder.files.items():
+        for path in paths:
             try:
                 with open(path, "rb") as fh:
                     sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
@@ -124,6 +131,49 @@ def raw_files(data: Path) -> list[RawFile]:
             except OSError as exc:
                 raise BuildEnvironmentError(f"cannot read the {entity} file {path}: {exc.strerror}") from None
     return found
+
+
+def _ignored_line(data: Path, ignored: list[Path], shown: int = 10) -> str:
+    """One line naming what the data folder holds besides raw files (at most ``shown`` of them)."""
+    names = [str(path.relative_to(data)) + ("/" if path.is_dir() else "") for path in ignored]
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return (
+        f"{len(names)} entries in {data} are not raw data by their names and were not read "
+        f"(docs/raw_contract.md, Files): {', '.join(names[:shown])}{more}"
+    )
+
+
+def check_distinct_deliveries(files: list[RawFile]) -> None:
+    """Refuse two files of one entity with the same bytes: the same delivery under two names
+    would count its rows twice (events without an event_id cannot be told apart). Files
+    with no rows (empty, or a header alone) may repeat: they add nothing."""
+    first: dict[tuple[str, str], RawFile] = {}
+    for file in files:
+        earlier = first.setdefault((file.entity, file.sha256), file)
+        if earlier is not file and _has_rows(file.path):
+            raise BuildEnvironmentError(
+                f"{file.entity} files {earlier.path} and {file.path} have the same bytes: one delivery under two "
+                "names would be counted twice; remove one of them and build again"
+            )
+
+
+def _has_rows(path: Path) -> bool:
+    """Whether a raw file holds any row (True when DuckDB cannot tell: treat it as data)."""
+    import duckdb
+
+    if path.stat().st_size == 0:
+        return False
+    literal = data_folder.sql_path(path)
+    sql = (
+        f"select num_rows > 0 from parquet_file_metadata({literal})"
+        if data_folder.data_suffix(path.name) == ".parquet"
+        else f"select count(*) > 0 from read_csv({literal}, header = true, all_varchar = true, parallel = false)"
+    )
+    try:
+        with duckdb.connect() as con:
+            return bool(con.execute(sql).fetchone()[0])
+    except duckdb.Error:
+        return True
 
 
 def _installed_version(package: str) -> str | None:
@@ -283,6 +333,8 @@ def _published_fingerprint(db: Path) -> str | None:
     return row[0] if row else None
 
 
+# prctl's option that sends a signal to a process when its parent dies (linux/prctl.h)
+PR_SET_PDEATHSIG = 1
 # bytes 8..12 of every DuckDB database file
 DUCKDB_MAGIC = b"DUCK"
 
@@ -343,16 +395,11 @@ def _check_warehouse(db: Path) -> None:
 
 
 def find_raw_files(data: Path, entity: str) -> list[Path]:
-    """The files that make up one raw entity in a data directory (file or folder)."""
-    found: list[Path] = []
-    for ext in ("parquet", "csv"):
-        single = data / f"{entity}.{ext}"
-        if single.is_file():
-            found.append(single)
-        folder = data / entity
-        if folder.is_dir():
-            found.extend(sorted(folder.glob(f"*.{ext}")))
-    return found
+    """The files that make up one raw entity in a data directory (learnmart.raw_files.scan)."""
+    try:
+        return data_folder.find(data, entity)
+    except data_folder.RawFilesError as exc:
+        raise BuildEnvironmentError(str(exc)) from None
 
 
 def parse_as_of(text: str | None) -> str | None:
@@ -471,7 +518,113 @@ def _essential_line(message: str) -> str:
         return f"{lines[0]} {lines[-1]}"  # a Python model: where, then the exception itself
     skip = ("Compilation Error in", "Runtime Error in", "Database Error in", ">", "compiled code")
     useful = [ln for ln in lines if not ln.startswith(skip)]
-    return (useful or lines or [""])[0]
+    line = (useful or lines or [""])[0]
+    # DuckDB's CSV errors name the file on a line of their own ("file = ..."), after the error
+    named = [ln.split("=", 1)[1].strip() for ln in lines if ln.startswith("file =")]
+    if named and named[0] not in line:
+        line += f" (file {named[0]})"
+    return line
+
+
+def _check_request(
+    data: Path, db: Path, as_of: str | None, select: str | None, memory_limit: str | None, temp_dir: Path | None
+) -> str | None:
+    """Refuse a build that cannot work before anything is written; returns --as-of in UTC."""
+    if not data.is_dir():
+        raise BuildEnvironmentError(f"--data {data} is not a directory")
+    if not find_raw_files(data, "events"):
+        raise BuildEnvironmentError(
+            f"no events in {data}: expected events.parquet, events.csv or a folder events/ of them"
+        )
+    as_of_utc = parse_as_of(as_of)
+    if select and not db.exists():
+        raise BuildEnvironmentError(
+            f"--select updates part of an existing warehouse, and {db} does not exist: run a full build first"
+        )
+    check_memory_limit(memory_limit)
+    check_temp_dir(temp_dir)
+    check_target(db, data)
+    return as_of_utc
+
+
+def check_memory_limit(limit: str | None) -> None:
+    """--memory-limit (or $LEARNMART_MEMORY_LIMIT) is a size DuckDB takes; dbt would fail every model."""
+    name = "--memory-limit" if limit else "LEARNMART_MEMORY_LIMIT"
+    limit = limit or os.environ.get("LEARNMART_MEMORY_LIMIT")
+    if not limit:
+        return
+    import duckdb
+
+    quoted = limit.replace("'", "''")
+    try:
+        with duckdb.connect() as con:
+            con.execute(f"set memory_limit = '{quoted}'")
+    except duckdb.Error:
+        raise BuildEnvironmentError(
+            f"{name} {limit!r} is not a memory size DuckDB understands (e.g. 4GB, 512MB or 75%)"
+        ) from None
+
+
+def check_temp_dir(temp_dir: Path | None) -> None:
+    """--temp-dir (or $LEARNMART_TEMP_DIR) is a folder DuckDB can create and write in when it spills."""
+    name = "--temp-dir" if temp_dir else "LEARNMART_TEMP_DIR"
+    text = str(temp_dir or os.environ.get("LEARNMART_TEMP_DIR") or "")
+    if not text:
+        return
+    folder = Path(text).resolve()
+    existing = next(path for path in (folder, *folder.parents) if path.exists())
+    if not existing.is_dir():
+        raise BuildEnvironmentError(f"{name} {folder}: {existing} is not a directory")
+    try:  # a folder made and removed at once: the only sure test on /proc, /sys or a read-only mount
+        os.rmdir(tempfile.mkdtemp(prefix=".learnmart-probe-", dir=existing))
+    except OSError as exc:
+        raise BuildEnvironmentError(f"{name} {folder}: cannot create folders in {existing} ({exc.strerror})") from None
+
+
+def _check_selection(db: Path, results: list[dict], select: str | None) -> None:
+    """A --select build that ran nothing would only republish the file: refuse it."""
+    if select and not results:
+        raise BuildEnvironmentError(
+            f"--select {select!r} matches no model, seed or test; {db} was left as it was (`dbt ls` lists them)"
+        )
+
+
+def _check_as_of(tmp_db: Path, db: Path, as_of: str | None) -> None:
+    """Refuse an --as-of before every accepted event: its window is empty, so the build would
+    score nobody (and some of its tests fail for it). Checked whether or not dbt passed."""
+    if not as_of or not tmp_db.exists():
+        return
+    import duckdb
+
+    try:
+        with duckdb.connect(str(tmp_db), read_only=True) as con:
+            first = con.execute("select min(event_ts) from staging.stg_raw__events").fetchone()[0]
+    except duckdb.Error:
+        return  # staging was not built (a --select build, or it failed): nothing to judge by
+    if first is not None and dt.datetime.fromisoformat(as_of) < first:
+        raise BuildEnvironmentError(
+            f"--as-of {as_of} is before every accepted event (the first is at {first:%Y-%m-%d %H:%M:%S} UTC): "
+            f"the build would score nobody; {db} was left as it was"
+        )
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A preexec_fn that makes the child (dbt) get SIGKILL when learnmart dies, however it dies
+    (Linux's PR_SET_PDEATHSIG): a killed build leaves no dbt running, holding its files."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+    import signal
+
+    libc = ctypes.CDLL(None, use_errno=True)  # loaded here: a preexec_fn should do little
+    parent = os.getpid()
+
+    def preexec() -> None:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # learnmart died before prctl took effect
+            os._exit(1)
+
+    return preexec
 
 
 def run_build(
@@ -486,28 +639,18 @@ def run_build(
     temp_dir: Path | None = None,
     full_refresh: bool = False,
     skip_up_to_date: bool = True,
+    warn: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build the warehouse from ``data`` into ``db``; raises BuildError / BuildEnvironmentError.
 
     Incremental (starting from a copy of the published file) when the published file has
     this build's fingerprint and ``full_refresh`` is not set; nothing at all when it is also
     up to date (and ``skip_up_to_date``, for benchmarks, is not turned off); see the module
-    docstring.
+    docstring. ``warn`` gets a line for what the build goes on despite (files it does not read).
     """
     data = data.resolve()
     db = db.resolve()
-    if not data.is_dir():
-        raise BuildEnvironmentError(f"--data {data} is not a directory")
-    if not find_raw_files(data, "events"):
-        raise BuildEnvironmentError(
-            f"no events in {data}: expected events.parquet, events.csv or a folder events/ of them"
-        )
-    as_of_utc = parse_as_of(as_of)
-    if select and not db.exists():
-        raise BuildEnvironmentError(
-            f"--select updates part of an existing warehouse, and {db} does not exist: run a full build first"
-        )
-    check_target(db, data)
+    as_of_utc = _check_request(data, db, as_of, select, memory_limit, temp_dir)
     try:
         db.parent.mkdir(parents=True, exist_ok=True)
         lock_path = db.parent / f".{db.name}.lock"
@@ -524,7 +667,8 @@ def run_build(
         _clean_stale(db)
         started = dt.datetime.now(dt.UTC)
         fingerprint = build_fingerprint(data, as_of_utc, extra_vars)
-        files = raw_files(data)
+        files = raw_files(data, warn)
+        check_distinct_deliveries(files)
         # a partial build (--select) may leave the file between two states: no inputs to match
         inputs = "" if select else inputs_fingerprint(data, files)
         if skip_up_to_date and not full_refresh and (built_at := _up_to_date(db, fingerprint, inputs)):
@@ -610,9 +754,15 @@ def run_build(
             stderr=subprocess.PIPE,
             text=True,
             check=False,
+            preexec_fn=die_with_parent(),
         )
         _save_parse_cache(parse_cache, work / "target")
         failures = _failures(work / "target" / "run_results.json")
+        try:
+            _check_as_of(tmp_db, db, as_of_utc)
+        except BuildEnvironmentError:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
         if proc.returncode != 0 or failures:
             if not failures:
                 failures = _last_error(proc.stderr or "") or [f"dbt exited with code {proc.returncode}"]
@@ -637,7 +787,7 @@ def run_build(
                 message = unreadable[0].split(" - ", 1)[-1]
                 shutil.rmtree(work, ignore_errors=True)
                 hint = ""
-                if "raw contract" not in message and "full-refresh" not in message:
+                if not any(own in message for own in ("raw contract", "full-refresh", "twice in its header")):
                     hint = " (fix or re-export the file: CSV files must be UTF-8 with a header row)"
                 raise BuildEnvironmentError(f"cannot read the {entity} file(s) in {data}: {message}{hint}")
             if "No space left on device" in detail or _disk_full(db.parent):
@@ -656,6 +806,11 @@ def run_build(
         results = json.loads((work / "target" / "run_results.json").read_text())["results"]
         models = sum(1 for r in results if r["unique_id"].startswith("model."))
         tests = sum(1 for r in results if r["unique_id"].startswith(("test.", "unit_test.")))
+        try:
+            _check_selection(db, results, select)
+        except BuildEnvironmentError:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
         if select:
             _forget_inputs(tmp_db)
         # publish: make the new file durable, then rename it over the old one (atomic)
@@ -712,6 +867,7 @@ def generate_docs(db: Path, out: Path, data: Path | None = None) -> Path:
             capture_output=True,
             text=True,
             check=False,
+            preexec_fn=die_with_parent(),
         )
         if proc.returncode != 0:
             lines = _last_error(proc.stderr)

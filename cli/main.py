@@ -44,6 +44,11 @@ def _db(db: Path | None) -> Path:
     return db if db is not None else default_db()
 
 
+# More rows than any table holds: a larger --k or --size (up to any integer) asks for all of
+# them, and stays within the 64-bit integers DuckDB binds.
+ROWS_CAP = 2**31 - 1
+
+
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Folder to write events, courses, users and truth/ into.")],
@@ -76,7 +81,7 @@ def generate(
     if out.exists() and force:
         import shutil
 
-        from learnmart.cli.build import RAW_ENTITIES
+        from learnmart.raw_files import RAW_ENTITIES
 
         for name in RAW_ENTITIES:
             for ext in ("parquet", "csv"):
@@ -144,7 +149,7 @@ def _build_or_exit(data: Path, target: Path, **options) -> Path:
     from learnmart.cli.build import BuildEnvironmentError, BuildError, run_build
 
     try:
-        result = run_build(data, target, **options)
+        result = run_build(data, target, warn=lambda line: message(f"learnmart: warning: {line}"), **options)
     except BuildEnvironmentError as exc:
         raise fail(str(exc), EXIT_ENV) from None
     except BuildError as exc:
@@ -272,7 +277,7 @@ def similar(
         order by s.neighbor_rank
         limit ?
         """,
-        [course_id, k],
+        [course_id, min(k, ROWS_CAP)],
     )
     if not rows:
         _, known = query(con, "select 1 from intermediate.int_courses_keyed where course_id = ?", [course_id])
@@ -304,7 +309,7 @@ def recommend(
         where user_id = ? and rank <= ?
         order by rank
         """,
-        [user_id, k],
+        [user_id, min(k, ROWS_CAP)],
     )
     if not rows:
         _, known = query(con, "select 1 from user_segments where user_id = ?", [user_id])
@@ -486,8 +491,6 @@ def audience(
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
 ) -> None:
     """Export an audience with pseudonymous keys only: a campaign's, an interest's or a lookalike."""
-    import os
-
     from learnmart.cli.db import open_readonly, query
 
     chosen = [x for x in (campaign, interest, lookalike) if x is not None]
@@ -496,6 +499,8 @@ def audience(
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise fail(f"--out must end in .csv or .parquet, not {out.name!r}", EXIT_ENV)
+    if out.is_dir():
+        raise fail(f"--out {out} is a directory: name the file to write", EXIT_ENV)
     if out.exists() and not force:
         raise fail(f"{out} exists; pass --force to overwrite it", EXIT_ENV)
     if not out.parent.is_dir():
@@ -508,7 +513,7 @@ def audience(
             "set LEARNMART_SALT and rebuild before exporting",
             EXIT_ENV,
         )
-    limit = f"limit {int(size)}" if size else ""
+    limit = f"limit {min(int(size), ROWS_CAP)}" if size else ""
     if campaign is not None:
         _, known = query(con, "select 1 from seeds.campaign_playbooks where campaign = ?", [campaign])
         if not known:
@@ -534,18 +539,46 @@ def audience(
     _, counts = query(con, f'select "group", count(*) from ({sql}) group by 1 order by 1', [param])
     if not counts:
         raise fail(f"the audience for {param!r} is empty", EXIT_NOT_FOUND)
-    # write beside the target, then rename: a reader never sees a half-written file
+    _export(con, sql if suffix == ".parquet" else _csv_safe_query(con, sql, param), param, out)
+    for group, n in counts:
+        message(f"{group}: {n:,}")
+    message(f"wrote {sum(n for _, n in counts):,} pseudonymous keys to {out}")
+
+
+def _export(con, sql: str, param: str, out: Path) -> None:
+    """COPY the query to ``out`` (by its suffix), written beside it and renamed into place, so
+    a reader never sees a half-written file; a failed write exits 2 with one line."""
+    import os
+
+    from learnmart.cli.db import duckdb
+
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    fmt_sql = "(format parquet)" if suffix == ".parquet" else "(format csv, header true)"
+    fmt_sql = "(format parquet)" if out.suffix.lower() == ".parquet" else "(format csv, header true)"
     path_sql = str(tmp).replace("'", "''")
     try:
         con.execute(f"copy ({sql}) to '{path_sql}' {fmt_sql}", [param])
         os.replace(tmp, out)
+    except (duckdb.Error, OSError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+        raise fail(f"cannot write {out} ({reason}); nothing was written there", EXIT_ENV) from None
     finally:
         tmp.unlink(missing_ok=True)
-    for group, n in counts:
-        message(f"{group}: {n:,}")
-    message(f"wrote {sum(n for _, n in counts):,} pseudonymous keys to {out}")
+
+
+# output.FORMULA_START as a regular expression on a cell's start
+FORMULA_START_SQL = r"'^[=+\-@\t\r]'"
+
+
+def _csv_safe_query(con, sql: str, param: str) -> str:
+    """``sql`` with each text column as output.csv_safe writes it: a value a spreadsheet
+    would run as a formula (starting with =, +, -, @, tab or CR) gets a leading single quote."""
+    columns = []
+    for name, type_code, *_ in con.execute(f"select * from ({sql}) limit 0", [param]).description:
+        col = '"' + name.replace('"', '""') + '"'
+        if str(type_code) == "VARCHAR":
+            col = f"case when regexp_matches({col}, {FORMULA_START_SQL}) then chr(39) || {col} else {col} end as {col}"
+        columns.append(col)
+    return f"select {', '.join(columns)} from ({sql})"
 
 
 @app.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -168,12 +169,49 @@ def test_usage_and_environment_errors_exit_2_with_one_line(tmp_path):
     assert no_events.returncode == 2 and "no events" in no_events.stderr
     bad_as_of = run_cli("build", "--data", str(tmp_path / "empty"), "--as-of", "yesterday")
     assert bad_as_of.returncode == 2
-    (tmp_path / "unreadable" / "events" / "part-1.parquet").mkdir(parents=True)  # a folder, not a file
+    (tmp_path / "unreadable" / "events.parquet").mkdir(parents=True)  # a folder, not a file
     unreadable = run_cli("build", "--data", str(tmp_path / "unreadable"), "--db", str(tmp_path / "w.duckdb"))
     assert unreadable.returncode == 2 and unreadable.stderr.count("\n") == 1, unreadable.stderr
-    assert "cannot read the events file" in unreadable.stderr and "part-1.parquet" in unreadable.stderr
+    assert "events.parquet is a folder" in unreadable.stderr
     no_db = run_cli("similar", "c1", "--db", str(tmp_path / "absent.duckdb"))
     assert no_db.returncode == 2 and "no database" in no_db.stderr and "Traceback" not in no_db.stderr
+
+
+def test_a_build_that_would_publish_nothing_useful_exits_2_and_keeps_the_file(demo_db, demo_data, tmp_path):
+    """An --as-of before every event published an empty warehouse over a good one, and a
+    --select matching nothing republished the file, both with exit 0 (issue 25, item 11)."""
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(demo_db, db)
+    before = _sha(db)
+    early = run_cli("build", "--data", str(demo_data), "--db", str(db), "-q", "--as-of", "1999-01-01")
+    assert early.returncode == 2 and early.stderr.count("\n") == 1, early.stderr
+    assert "--as-of 1999-01-01 00:00:00 is before every accepted event" in early.stderr
+    nothing = run_cli("build", "--data", str(demo_data), "--db", str(db), "-q", "--select", "no_such_model")
+    assert nothing.returncode == 2 and nothing.stderr.count("\n") == 1, nothing.stderr
+    assert "--select 'no_such_model' matches no model" in nothing.stderr
+    assert _sha(db) == before
+    assert not list(tmp_path.glob("w.failed.*")) and not list(tmp_path.glob(".w.duckdb.building-*"))
+
+
+def test_a_bad_memory_limit_or_temp_dir_exits_2_before_anything_is_written(tmp_path):
+    """--memory-limit abc failed every model and left a .failed.duckdb; a --temp-dir DuckDB
+    cannot create was reported as a CSV problem (issue 25, item 12)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "events.csv").write_text("user_id,event_type,event_ts\nu1,checkin,2026-01-01\n")
+    (tmp_path / "plain").write_text("a file")
+    db = tmp_path / "w.duckdb"
+    cases = [
+        (["--memory-limit", "abc"], {}, "--memory-limit 'abc' is not a memory size"),
+        ([], {"LEARNMART_MEMORY_LIMIT": "lots"}, "LEARNMART_MEMORY_LIMIT 'lots' is not a memory size"),
+        (["--temp-dir", str(tmp_path / "plain" / "spill")], {}, "plain is not a directory"),
+        (["--temp-dir", "/proc/learnmart-spill"], {}, "cannot create folders in /proc"),
+    ]
+    for args, env, expected in cases:
+        result = run_cli("build", "--data", str(data), "--db", str(db), "-q", *args, env=env)
+        assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+        assert expected in result.stderr and "CSV" not in result.stderr, result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["data", "plain"]
 
 
 def test_a_reader_keeps_working_while_a_build_publishes(demo_db, demo_data, tmp_path):

@@ -136,8 +136,17 @@ def test_appending_a_file_reads_only_it_and_publishes_what_a_full_build_would(sp
     finally:
         shutil.copyfile(original, appended)
 
-    # the same events delivered again under a new name: rejected as duplicates, nothing else moves
-    shutil.copyfile(appended, split_data / "events" / "part-2-again.parquet")
+    # the same file delivered again under a new name: its rows would count twice (rows without
+    # an event_id could not be told apart), so the build stops naming both files
+    again_path = split_data / "events" / "part-2-again.parquet"
+    shutil.copyfile(appended, again_path)
+    copied = run_cli("build", "--data", str(split_data), "--db", str(tmp_path / "inc.duckdb"), "-q")
+    assert copied.returncode == 2 and copied.stderr.count("\n") == 1, copied.stderr
+    assert str(appended) in copied.stderr and str(again_path) in copied.stderr
+    # the same events in a file of other bytes (re-exported, newest first): rejected as
+    # duplicates, nothing else moves
+    with duckdb.connect() as con:
+        con.execute(f"copy (select * from read_parquet('{appended}') order by event_ts desc) to '{again_path}'")
     try:
         again = run_cli("build", "--data", str(split_data), "--db", str(tmp_path / "inc.duckdb"), "-q")
         assert again.returncode == 0, again.stderr

@@ -9,8 +9,10 @@ import random
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -55,7 +57,7 @@ def test_the_readme_shell_recipe_works_with_the_duckdb_1_4_cli(demo_db):
         text=True,
         check=True,
     )
-    assert out.stdout.splitlines() == ["segments", "12"]
+    assert out.stdout.splitlines() == ["segments", "13"]
 
 
 def test_sqlalchemy_duckdb_engine_reads_every_mart_read_only(demo_db):
@@ -215,3 +217,56 @@ def test_a_build_spills_past_its_memory_limit_into_the_temp_dir_and_one_that_can
     assert "--memory-limit" in tiny.stderr and "cannot read" not in tiny.stderr
     assert _sha(db) == before
     assert not list(tmp_path.glob(".limited.duckdb.building-*"))
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat_file.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie nobody reaped yet."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_killing_learnmart_alone_takes_its_dbt_child_with_it(demo_data, demo_db, tmp_path):
+    """KILL or TERM to the learnmart process alone left dbt running as an orphan in 13 of 13
+    trials, writing a .building-PID folder (issue 25, item 9). Now dbt dies with it, and the
+    next build clears what the killed one left."""
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(demo_db, db)
+    before = _sha(db)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        proc = subprocess.Popen(
+            [*LEARNMART, "build", "--data", str(demo_data), "--db", str(db), "-q", "--full-refresh"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 120
+        while not (children := _children(proc.pid)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert children, "dbt never started"
+        time.sleep(1.0)  # well into dbt's run
+        proc.send_signal(sig)  # the learnmart process only, not its process group
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while any(_alive(child) for child in children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(child) for child in children), f"dbt outlived learnmart after {sig.name}"
+        assert _sha(db) == before
+    assert list(tmp_path.glob(".w.duckdb.building-*"))  # what the killed builds left ...
+    result = run_cli("build", "--data", str(demo_data), "--db", str(db), "-q", "--full-refresh")
+    assert result.returncode == 0, result.stderr
+    assert not list(tmp_path.glob(".w.duckdb.building-*"))  # ... the next build removes

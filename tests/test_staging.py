@@ -34,6 +34,22 @@ bad_currency,u1,c1,purchase,2026-01-01,10,RMB1,,
 rating_hi,u1,c1,rating,2026-01-01,,,6,
 rating_frac,u1,c1,rating,2026-01-01,,,3.5,
 ok_view,007,c1,view,2026-01-01T11:00:00Z,,,,app
+rating_nan,u1,c1,rating,2026-01-01,,,NaN,
+rating_neg_inf,u1,c1,rating,2026-01-01,,,-inf,
+rating_huge,u1,c1,rating,2026-01-01,,,3000000000,
+ts_infinity,u1,c1,view,infinity,,,,
+ts_neg_infinity,u1,c1,purchase,-infinity,10,,,
+ts_epoch,u1,c1,view,epoch,,,,
+ts_year_1,u1,c1,view,0001-01-01,,,,
+ts_year_9999,u1,c1,view,9999-12-31T23:59:59Z,,,,
+ts_offset,u1,c1,view,2026-01-02T10:00:00+25:00,,,,
+ts_zone_name,u1,c1,view,2026-01-02 10:00:00 Asia/Shanghai,,,,
+amount_underscore,u1,c1,purchase,2026-01-01,1_000,,,
+amount_nan,u1,c1,purchase,2026-01-01,NaN,,,
+amount_inf,u1,c1,refund,2026-01-01,inf,,,
+nul_user,u\x001,c1,view,2026-01-01,,,,
+esc_course,u1,c1\x1b[2J,view,2026-01-01,,,,
+ok_offset,u2,c1,view,2026-01-02T10:00:00+0800,,,,
 """
 EXPECTED = {
     "bad_type": "unknown_event_type",
@@ -50,12 +66,31 @@ EXPECTED = {
     "bad_currency": "invalid_currency",
     "rating_hi": "rating_out_of_range",
     "rating_frac": "rating_out_of_range",
+    # issue 25: non-finite and absurd values are rejected with a reason, never a failed cast
+    "rating_nan": "rating_out_of_range",
+    "rating_neg_inf": "rating_out_of_range",
+    "rating_huge": "rating_out_of_range",
+    "ts_infinity": "unparseable_timestamp",
+    "ts_neg_infinity": "unparseable_timestamp",
+    "ts_epoch": "unparseable_timestamp",
+    "ts_year_1": "unparseable_timestamp",
+    "ts_year_9999": "unparseable_timestamp",
+    "ts_offset": "unparseable_timestamp",
+    "ts_zone_name": "unparseable_timestamp",
+    "amount_underscore": "invalid_amount",
+    "amount_nan": "invalid_amount",
+    "amount_inf": "invalid_amount",
+    "nul_user": "invalid_id",
+    "esc_course": "invalid_id",
 }
 COURSES = """\
-course_id,title,category,tags,format,price
-c1,SQL for analysts,data,sql|analytics,video,99.9
+course_id,title,category,tags,format,price,published_at
+c1,SQL for analysts,data,sql|analytics,video,99.9,2025-06-01T08:00:00+08:00
 c2,Python basics,programming,python,video,-1
 c1,Duplicate,data,,video,10
+c3,Underscored,data,,video,1_000
+c4,Infinite,data,,video,10,infinity
+c5\x00,Nul,data,,video,1
 """
 USERS = """\
 user_id,signup_ts,channel,marketing_consent,email,phone
@@ -63,6 +98,15 @@ user_id,signup_ts,channel,marketing_consent,email,phone
 u2,2025-12-02,organic,,,
 u2,2025-12-03,organic,true,,
 u3,2025-12-04,organic,maybe,,
+u4,epoch,organic,yes,,
+u5,-infinity,organic,yes,,
+u\x00,2025-12-04,organic,yes,,
+"""
+CAMPAIGN_SENDS = """\
+user_id,campaign,group,sent_at
+007,welcome,treatment,2026-01-01
+u2,welcome,control,-infinity
+u2,welcome,control,infinity
 """
 
 
@@ -72,6 +116,7 @@ def bad_db(tmp_path_factory):
     (data / "events.csv").write_text(EVENTS)
     (data / "courses.csv").write_text(COURSES)
     (data / "users.csv").write_text(USERS)
+    (data / "campaign_sends.csv").write_text(CAMPAIGN_SENDS)
     db = tmp_path_factory.mktemp("bad_db") / "w.duckdb"
     run_build(data, db, quiet=True)
     return duckdb.connect(str(db), read_only=True)
@@ -91,13 +136,13 @@ def test_accepted_plus_rejected_equals_read(bad_db):
         "select entity, rows_read, rows_accepted, rows_rejected from build_summary order by 1"
     ).fetchall()
     assert rows == [
-        ("campaign_sends", 0, 0, 0),
-        ("courses", 3, 1, 2),
-        ("events", 19, 4, 15),
+        ("campaign_sends", 3, 1, 2),
+        ("courses", 6, 1, 5),
+        ("events", 35, 5, 30),
         ("suppressions", 0, 0, 0),
-        ("users", 4, 2, 2),
+        ("users", 7, 2, 5),
     ]
-    assert bad_db.execute("select count(*) from staging.stg_raw__events").fetchone()[0] == 4
+    assert bad_db.execute("select count(*) from staging.stg_raw__events").fetchone()[0] == 5
 
 
 def test_valid_rows_are_typed_in_utc_and_ids_keep_leading_zeros(bad_db):
@@ -111,17 +156,26 @@ def test_valid_rows_are_typed_in_utc_and_ids_keep_leading_zeros(bad_db):
     assert by_id["ok_buy"][3] == dt.datetime(2026, 1, 2, 2, 0)  # +08:00 converted to UTC
     assert float(by_id["ok_buy"][4]) == pytest.approx(99.9) and by_id["ok_buy"][5] == "CNY"
     assert by_id["ok_member"][5] == "CNY"  # default currency
+    assert by_id["ok_offset"][3] == dt.datetime(2026, 1, 2, 2, 0)  # +0800, without a colon
 
 
 def test_courses_and_users_are_validated_too(bad_db):
     assert dict(bad_db.execute("select course_id, reject_reason from rejected_courses").fetchall()) == {
         "c2": "negative_price",
         "c1": "duplicate_course_id",
+        "c3": "invalid_price",
+        "c4": "unparseable_timestamp",
+        "c5\x00": "invalid_id",
     }
-    assert bad_db.execute("select user_id, reject_reason from rejected_users order by 1").fetchall() == [
+    assert bad_db.execute("select user_id, reject_reason from rejected_users order by source_row").fetchall() == [
         ("u2", "duplicate_user_id"),
         ("u3", "invalid_marketing_consent"),
+        ("u4", "unparseable_timestamp"),
+        ("u5", "unparseable_timestamp"),
+        ("u\x00", "invalid_id"),
     ]
+    sends = bad_db.execute("select sent_at, reject_reason from rejected_campaign_sends order by 1").fetchall()
+    assert sends == [("-infinity", "unparseable_timestamp"), ("infinity", "unparseable_timestamp")]
     consent = dict(bad_db.execute("select user_id, has_marketing_consent from staging.stg_raw__users").fetchall())
     assert consent == {"007": True, "u2": False}  # missing consent is no consent
 
@@ -155,16 +209,17 @@ def test_pii_is_hashed_in_staging_and_absent_beyond(bad_db):
 def test_a_missing_required_column_is_one_clear_error(tmp_path):
     from learnmart.cli.build import BuildEnvironmentError
 
-    (tmp_path / "events.csv").write_text("user_id,event_type\nu1,view\n")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "events.csv").write_text("user_id,event_type\nu1,view\n")
     with pytest.raises(BuildEnvironmentError, match="events.csv.*event_ts"):
-        run_build(tmp_path, tmp_path / "w.duckdb", quiet=True)
+        run_build(tmp_path / "data", tmp_path / "w.duckdb", quiet=True)
     assert not (tmp_path / "w.duckdb").exists()
 
 
 def test_parquet_and_csv_in_one_folder_optional_columns_and_source_rows(tmp_path):
     """Rows are numbered across the whole read: the parquet files in name order, then the CSV."""
-    folder = tmp_path / "events"
-    folder.mkdir()
+    folder = tmp_path / "data" / "events"
+    folder.mkdir(parents=True)
     for i, rows in enumerate((3, 2)):
         duckdb.sql(
             textwrap.dedent(
@@ -181,7 +236,7 @@ def test_parquet_and_csv_in_one_folder_optional_columns_and_source_rows(tmp_path
         "user_id,event_type,event_ts,amount\nu2-0,purchase,2026-01-03 10:00:00,5\nu2-1,bogus,2026-01-03,1\n"
     )
     db = tmp_path / "w.duckdb"
-    run_build(tmp_path, db, quiet=True)
+    run_build(tmp_path / "data", db, quiet=True)
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("select count(*), sum(amount) from staging.stg_raw__events").fetchone() == (6, 59.5)
     numbered = con.execute(

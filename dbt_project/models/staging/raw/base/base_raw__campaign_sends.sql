@@ -16,7 +16,7 @@ typed as (
         lower(campaign) as campaign,
         lower(coalesce("group", 'treatment')) as send_group,
         sent_at as sent_at_text,
-        {{ parse_utc_ts('sent_at') }} as sent_at
+        {{ raw_timestamp('sent_at') }} as sent_at
     from source
 ),
 
@@ -25,6 +25,7 @@ final as (
         *,
         case
             when user_id is null then 'missing_user'
+            when {{ has_control_character(['user_id', 'campaign']) }} then 'invalid_id'
             when campaign is null then 'missing_campaign'
             when sent_at is null then 'unparseable_timestamp'
             when sent_at > {{ built_at() }} then 'future_timestamp'

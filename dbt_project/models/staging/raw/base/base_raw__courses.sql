@@ -15,10 +15,10 @@ typed as (
         tags,
         lower(format) as format,
         price as price_text,
-        try_cast(price as decimal(18, 2)) as price,
+        {{ raw_number('price', 'decimal(18, 2)') }} as price,
         instructor_id,
         published_at as published_at_text,
-        {{ parse_utc_ts('published_at') }} as published_at
+        {{ raw_timestamp('published_at') }} as published_at
     from source
 ),
 
@@ -27,6 +27,7 @@ checked as (
         *,
         case
             when course_id is null then 'missing_course_id'
+            when {{ has_control_character(['course_id', 'instructor_id']) }} then 'invalid_id'
             when price_text is not null and price is null then 'invalid_price'
             when price < 0 then 'negative_price'
             when published_at_text is not null and published_at is null

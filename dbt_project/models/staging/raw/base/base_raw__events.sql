@@ -86,12 +86,12 @@ typed as (
         course_id,
         lower(event_type) as event_type,
         event_ts as event_ts_text,
-        {{ parse_utc_ts('event_ts') }} as event_ts,
+        {{ raw_timestamp('event_ts') }} as event_ts,
         amount as amount_text,
-        try_cast(amount as decimal(18, 2)) as amount,
+        {{ raw_number('amount', 'decimal(18, 2)') }} as amount,
         upper(coalesce(currency, 'CNY')) as currency,
         rating as rating_text,
-        try_cast(rating as double) as rating_value,
+        {{ raw_number('rating', 'double') }} as rating_value,
         lower(channel) as channel,
         is_repeat_copy
     from rows_to_check
@@ -105,6 +105,7 @@ checked as not materialized (
         typed.*,
         case
             when user_id is null then 'missing_user'
+            when {{ has_control_character(['event_id', 'user_id', 'course_id']) }} then 'invalid_id'
             when event_type is null
                 or event_type not in ({{ "'" ~ event_types() | join("', '") ~ "'" }})
                 then 'unknown_event_type'
@@ -182,7 +183,8 @@ final as (
         case when event_type in ('purchase', 'refund') then amount end as amount,
         currency,
         case when reject_reason is not null then rating_text end as rating_text,
-        case when event_type = 'rating' then cast(rating_value as integer) end as rating,
+        -- only a valid rating is cast: NaN, inf or 3000000000 would fail the cast, and they are rejected
+        case when event_type = 'rating' and reject_reason is null then cast(rating_value as integer) end as rating,
         channel,
         reject_reason,
         {{ built_at() }} as _loaded_at

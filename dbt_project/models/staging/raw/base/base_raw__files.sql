@@ -13,7 +13,7 @@ manifest as (
     {%- if manifest %}
     select entity, file, bytes, sha256
     from read_json(
-        {{ learnmart_quote(manifest) }},
+        {{ learnmart_path(manifest) }},
         format = 'array',
         columns = {entity: 'varchar', file: 'varchar', bytes: 'bigint', sha256: 'varchar'}
     )

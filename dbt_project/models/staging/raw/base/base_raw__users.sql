@@ -14,7 +14,7 @@ typed as (
         _source_row,
         user_id,
         signup_ts as signup_ts_text,
-        {{ parse_utc_ts('signup_ts') }} as signup_ts,
+        {{ raw_timestamp('signup_ts') }} as signup_ts,
         lower(channel) as channel,
         marketing_consent as marketing_consent_text,
         {{ parse_bool('marketing_consent') }} as marketing_consent,
@@ -28,6 +28,7 @@ checked as (
         *,
         case
             when user_id is null then 'missing_user_id'
+            when {{ has_control_character(['user_id']) }} then 'invalid_id'
             when signup_ts_text is not null and signup_ts is null then 'unparseable_timestamp'
             when marketing_consent_text is not null and marketing_consent is null
                 then 'invalid_marketing_consent'
