@@ -20,6 +20,9 @@ import typer
 # Exit codes (as dbt's): 0 ok, 1 not found or checks failed, 2 usage or environment error.
 EXIT_NOT_FOUND = 1
 EXIT_ENV = 2
+# What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection"): a text cell
+# starting with one of these is written with a single quote before it.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class Format(enum.StrEnum):
@@ -41,6 +44,22 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
+
+
+def csv_safe(value: Any) -> Any:
+    """A CSV cell no spreadsheet runs as a formula: text starting with =, +, -, @, tab or CR
+    gets a leading single quote, as OWASP recommends; numbers and other text are as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _printable(text: str) -> str:
+    """``text`` for a terminal: line breaks and tabs as spaces, other control characters
+    (ESC and the sequences it starts, BEL, C1 codes) dropped, so no cell can move the
+    cursor, clear the screen or rewrite the title."""
+    text = " ".join(text.split("\n")).replace("\t", " ")
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cc")
 
 
 def _cell(value: Any) -> str:
@@ -71,7 +90,8 @@ def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: Format, t
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow(["" if v is None else _cell(v) if isinstance(v, list) else _plain(v) for v in row])
+            cells = ("" if v is None else _cell(v) if isinstance(v, list) else _plain(v) for v in row)
+            writer.writerow([csv_safe(cell) for cell in cells])
     else:
         sys.stdout.write(text_table(columns, [[_cell(v) for v in row] for row in rows], title))
 
@@ -85,15 +105,16 @@ def text_table(columns: Sequence[str], rows: Sequence[Sequence[str]], title: str
     """An aligned plain-text table (header, rule, rows), padded by display width.
 
     Plain text on purpose: rendering with rich cost a cold `learnmart recommend` about 80 ms
-    of imports, a quarter of its time. Line breaks and tabs in a cell are shown as spaces.
+    of imports, a quarter of its time. Line breaks and tabs in a cell are shown as spaces,
+    and other control characters are dropped (a course title is data, not terminal codes).
     """
-    cells = [[" ".join(str(c).split("\n")).replace("\t", " ") for c in row] for row in [columns, *rows]]
+    cells = [[_printable(str(c)) for c in row] for row in [columns, *rows]]
     widths = [max(_width(row[i]) for row in cells) for i in range(len(columns))]
 
     def line(row: Sequence[str]) -> str:
         return "  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=True)).rstrip()
 
-    out = [title] if title else []
+    out = [_printable(title)] if title else []
     out += [line(cells[0]), "  ".join("-" * w for w in widths)]
     out += [line(row) for row in cells[1:]]
     return "\n".join(out) + "\n"
