@@ -123,6 +123,14 @@ def build(
             "--full-refresh", help="Re-read every raw file instead of only the new ones [default: incremental]."
         ),
     ] = False,
+    var: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--var",
+            help="Set a var of dbt_project/dbt_project.yml, KEY=VALUE (repeatable), e.g. rec_similarity=ease; "
+            "checked like the file's own values before any model runs.",
+        ),
+    ] = None,
 ) -> None:
     """Build the warehouse: dbt build into a new file, published only if every test passes.
 
@@ -140,8 +148,28 @@ def build(
         temp_dir=temp_dir,
         threads=threads,
         full_refresh=full_refresh,
+        extra_vars=_vars(var or []),
     )
     _print_summary(db_path)
+
+
+def _vars(pairs: list[str]) -> dict:
+    """--var KEY=VALUE pairs as dbt vars: values read as YAML (5, 0.3, null, ease), keys checked."""
+    import yaml
+
+    from learnmart.paths import project_dir
+
+    known = yaml.safe_load((project_dir() / "dbt_project.yml").read_text())["vars"]
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or key.strip() not in known:
+            raise fail(f"--var {pair!r}: expected KEY=VALUE with KEY one of the vars in dbt_project.yml", EXIT_ENV)
+        try:
+            out[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            out[key.strip()] = value
+    return out
 
 
 def _build_or_exit(data: Path, target: Path, **options) -> Path:
@@ -383,9 +411,10 @@ def evaluate(
                        round(ndcg_at_k, 4) as ndcg_at_k,
                        round(map_at_k, 4) as map_at_k,
                        round(hit_rate, 4) as hit_rate,
-                       round(catalog_coverage, 4) as catalog_coverage
+                       round(catalog_coverage, 4) as catalog_coverage,
+                       status
                 from recommendation_evaluation
-                order by case ranker when 'model' then 0 when 'popularity' then 1 else 2 end
+                order by case ranker when 'model' then 0 when 'popularity' then 1 when 'sar' then 2 else 3 end
                 """,
             )
             con.close()
@@ -397,12 +426,15 @@ def evaluate(
     render(columns, [list(r.values()) for r in results], fmt, title=f"Offline evaluation at k={k}")
     for name in splits:
         by = {r["ranker"]: r for r in results if r["split"] == name}
-        if "model" in by and "popularity" in by and by["popularity"]["ndcg_at_k"]:
-            lift = by["model"]["ndcg_at_k"] / by["popularity"]["ndcg_at_k"] - 1
-            message(
-                f"{name}: model NDCG@{k} {by['model']['ndcg_at_k']:.4f} vs popularity "
-                f"{by['popularity']['ndcg_at_k']:.4f} ({lift:+.1%})"
-            )
+        model = by.get("model")
+        if model is None or not model["users"]:
+            status = model["status"] if model else "the build produced no evaluation rows"
+            message(f"{name}: {status}")
+            continue
+        beside = ", ".join(
+            f"{ranker} {by[ranker]['ndcg_at_k']:.4f}" for ranker in ("popularity", "sar") if ranker in by
+        )
+        message(f"{name}: model NDCG@{k} {model['ndcg_at_k']:.4f} on {model['users']} users ({beside})")
 
 
 @app.command()
