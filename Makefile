@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-all lint bench realdata clean
+.PHONY: install browser demo test test-all lint bench realdata clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "learnmart needs Python 3.11+")'
@@ -17,10 +17,23 @@ $(STAMP): pyproject.toml
 	$(VENV)/bi-duckdb14/bin/python -m pip install --quiet 'duckdb>=1.4,<1.5' 'duckdb-cli>=1.4,<1.5'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) browser
+
+# Headless Chromium opens `learnmart report`'s page in tests/test_report.py, and a CJK font
+# draws (and lets vl-convert measure) Chinese titles: apt-get installs both when missing and
+# it can (CI runs as root on Debian); otherwise that test skips, or fails when CI is set.
+browser:
+	@if [ -x /usr/bin/chromium ] && fc-list :lang=zh family 2>/dev/null | grep -q .; then exit 0; fi; \
+	if command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk \
+		|| echo "could not install chromium and fonts-noto-cjk: tests/test_report.py skips its browser test" >&2; \
+	else \
+		echo "no apt-get: install Chromium and a CJK font to run tests/test_report.py's browser test" >&2; \
+	fi
 
 demo: install
 	$(BIN)/learnmart demo
+	$(BIN)/learnmart report --out report.html
 
 # pytest exits 5 when it collected no tests: that is a failure here, not a pass.
 # Test files run in parallel, one worker per core (at most 4), each file's fixtures (its
@@ -68,6 +81,7 @@ OULAD_DIR ?= ../shared/data/oulad
 realdata: install
 	$(BIN)/python -m learnmart.datagen.oulad --src $(OULAD_DIR) --out data/oulad
 	$(BIN)/python -m bench.realdata --data data/oulad --db data/oulad.duckdb
+	$(BIN)/learnmart report --db data/oulad.duckdb --out data/oulad-report.html
 
 clean:
 	rm -rf $(VENV) dbt_project/target dbt_project/logs learnmart.duckdb .learnmart.duckdb.* data/demo

@@ -631,6 +631,35 @@ def docs(
     message(f"wrote the docs site to {out}: open {page} in a browser (one self-contained file)")
 
 
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", help="The HTML file to write: one self-contained page of charts.")],
+    db: DbOption = None,
+) -> None:
+    """Write one offline HTML page of charts from the marts of the built file; it loads nothing from the network."""
+    from learnmart.cli.db import duckdb, open_readonly
+
+    if out.is_dir():
+        raise fail(f"--out {out} is a directory: name the file to write", EXIT_ENV)
+    if not out.parent.is_dir():
+        raise fail(f"folder {out.parent} does not exist", EXIT_ENV)
+    db_path = _db(db)
+    con = open_readonly(db_path)
+    from learnmart.report import write_report  # altair and vl-convert: only this command pays for them
+
+    try:
+        result = write_report(con, out, name=db_path.name)
+    except duckdb.Error as exc:
+        raise fail(f"cannot read {db_path}: {str(exc).splitlines()[0]}", EXIT_ENV) from None
+    except OSError as exc:
+        raise fail(f"cannot write {out} ({exc.strerror or exc}); nothing was written there", EXIT_ENV) from None
+    finally:
+        con.close()
+    without = result.without_data
+    empty = f" ({len(without)} without data: {', '.join(without)})" if without else ""
+    message(f"wrote {len(result.charts)} charts{empty} in {result.seconds:.1f}s to {out.resolve()}")
+
+
 def main() -> None:  # pragma: no cover
     app()
 
