@@ -209,3 +209,13 @@ def test_events_without_ids_in_two_deliveries_keep_distinct_ids(tmp_path):
     with duckdb.connect(str(db), read_only=True) as con:
         ids = [row[0] for row in con.execute("select event_id from staging.stg_raw__events").fetchall()]
     assert len(ids) == len(set(ids)) == 4
+
+
+def test_a_csv_duckdb_cannot_read_is_named_in_the_one_line(tmp_path):
+    """DuckDB names the file on a line of its own, which the one-line message used to drop."""
+    data = tmp_path / "data"
+    _csv(data / "events" / "good.csv", "u1,checkin,2026-01-01")
+    (data / "events" / "bad.csv").write_bytes(HEADER.encode() + b"u2,checkin,2026-01-01,\nu3,\xff\xfe,2026-01-01,\n")
+    result = run_cli("build", "--data", str(data), "--db", str(tmp_path / "w.duckdb"), "-q")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert f"(file {data / 'events' / 'bad.csv'})" in result.stderr
