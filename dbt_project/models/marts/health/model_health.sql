@@ -231,6 +231,17 @@ recommendation_checks as (
     from history_sizes
     union all
     select
+        'rec_course_pairs_limit',
+        case when count(*) filter (where history_courses > {{ var('pair_max_courses_per_user') }}) > 0
+            then 'warn' else 'ok' end,
+        cast(count(*) filter (where history_courses > {{ var('pair_max_courses_per_user') }}) as double),
+        0.0,
+        count(*) filter (where history_courses > {{ var('pair_max_courses_per_user') }})
+            || ' users count in course_pairs with only their ' || {{ var('pair_max_courses_per_user') }}
+            || ' most recent courses (var pair_max_courses_per_user; the recommender itself uses every course)'
+    from history_sizes
+    union all
+    select
         'recommendations_for_every_user',
         case when users_with_recommendations = users then 'ok' else 'fail' end,
         cast(users_with_recommendations as double),
