@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install browser demo test test-all lint bench realdata clean
+.PHONY: install browser demo test test-fast test-all lint bench realdata clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "learnmart needs Python 3.11+")'
@@ -44,6 +44,10 @@ PYTEST_PARALLEL := -n auto --maxprocesses 4 --dist loadscope
 test: install
 	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+# the edit loop: the unit tests (numpy fits, item models, the DAG's direction), no build
+test-fast: install
+	$(BIN)/python -m pytest -q tests/unit
 
 # the long version: 20 killed builds, 50 fuzzed raw files
 test-all: install
