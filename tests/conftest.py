@@ -73,7 +73,7 @@ def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeou
 
 
 def run_dbt(*args: str, db: Path, work: Path) -> subprocess.CompletedProcess:
-    """The `dbt` script in dbt_project on `db`, as the README runs it, with its target and logs in `work`."""
+    """The `dbt` script in dbt_project on `db`, as docs/operations.md runs it, with its target and logs in `work`."""
     return subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), *args, "--profiles-dir", "."],
         cwd=REPO / "dbt_project",

@@ -399,7 +399,7 @@ def test_dbt_build_run_directly_as_the_readme_shows_gives_what_learnmart_build_g
 
 
 def test_dbt_source_freshness_says_how_old_the_newest_accepted_event_is(demo_db, tmp_path):
-    """The README's `dbt source freshness` on a built file: stale data errors, an event today passes."""
+    """docs/operations.md's `dbt source freshness` on a built file: stale data errors, an event today passes."""
     db = tmp_path / "w.duckdb"
     db.write_bytes(demo_db.read_bytes())
 
