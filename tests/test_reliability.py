@@ -185,7 +185,7 @@ def test_a_build_on_a_full_disk_fails_clearly_and_keeps_the_previous_file(tiny_d
 def test_a_build_spills_past_its_memory_limit_into_the_temp_dir_and_one_that_cannot_fit_says_so(
     demo_data, demo_db, tmp_path
 ):
-    """--memory-limit and --temp-dir reach DuckDB. Under 52 MB (one model at a time) the demo
+    """--memory-limit and --temp-dir reach DuckDB. Under 64 MB (one model at a time) the demo
     build has to spill, into --temp-dir, and still publishes what an unlimited build does: dbt
     opens a cursor per model, and a temp_directory set again on each one failed the build at
     the first model after a spill. Under 1 MB nothing fits, and the build says so in one line
@@ -194,7 +194,7 @@ def test_a_build_spills_past_its_memory_limit_into_the_temp_dir_and_one_that_can
     spill = tmp_path / "spill"
     args = ["build", "--data", str(demo_data), "--db", str(db), "--full-refresh", "-q", "--threads", "1"]
     proc = subprocess.Popen(
-        [*LEARNMART, *args, "--memory-limit", "52MB", "--temp-dir", str(spill)],
+        [*LEARNMART, *args, "--memory-limit", "64MB", "--temp-dir", str(spill)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

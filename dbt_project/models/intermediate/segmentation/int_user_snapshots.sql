@@ -80,15 +80,21 @@ bucketed as (
     cross join windows
 ),
 
-per_user as (
+{%- set groups = [
+    ('per_user', snapshot_days | rejectattr(0, 'equalto', 'previous') | list, ''),
+    ('per_user_previous', snapshot_days | selectattr(0, 'equalto', 'previous') | list,
+     'where evaluate_days != ' ~ horizon),
+] %}
+{%- for group, snapshots_of_group, only in groups %}
+{{ group }} as (
     -- every snapshot's activity in one pass over the events, grouped by user alone: users
     -- have about two events a day, so a group by user x day would be nearly as large as
-    -- the events
+    -- the events; `previous` is its own pass, over no row unless the windows were shifted
     select
         user_id,
         -- a user's first event is at or before every snapshot they have an event at or before
         min(event_ts) as first_event_at,
-        {%- for name, days in snapshot_days %}
+        {%- for name, days in snapshots_of_group %}
         {%- set days = days | replace('windows.', '') %}
         {%- set at_or_before = 'days_before_as_of >= ' ~ days %}
         max(event_ts) filter (where {{ at_or_before }}) as last_seen_at_{{ name }},
@@ -103,9 +109,11 @@ per_user as (
         ) as last_membership_at_{{ name }}{{ ',' if not loop.last }}
         {%- endfor %}
     from bucketed
+    {{ only }}
     group by user_id
 ),
 
+{% endfor -%}
 refunded as (
     -- what each user's refunds took back by each snapshot, never more than was paid
     select
@@ -124,21 +132,19 @@ refunded as (
 activity as (
     -- one row per snapshot and user with an event at or before it
     {%- for name, days in snapshot_days %}
+    {%- set source = 'per_user_previous' if name == 'previous' else 'per_user' %}
     select
         '{{ name }}' as snapshot,
-        per_user.user_id,
-        per_user.first_event_at,
+        {{ source }}.user_id,
+        {{ source }}.first_event_at,
         last_seen_at_{{ name }} as last_seen_at,
         browse_events_30d_{{ name }} as browse_events_30d,
-        per_user.paid_{{ name }} - coalesce(refunded.refunded_{{ name }}, 0) as monetary,
+        {{ source }}.paid_{{ name }} - coalesce(refunded.refunded_{{ name }}, 0) as monetary,
         refunds_{{ name }} as refunds,
         last_membership_at_{{ name }} as last_membership_at
-    from per_user
-    left join refunded on per_user.user_id = refunded.user_id
-    where per_user.last_seen_at_{{ name }} is not null
-    {%- if name == 'previous' %}
-        and (select evaluate_days from windows) != {{ horizon }}
-    {%- endif %}
+    from {{ source }}
+    left join refunded on {{ source }}.user_id = refunded.user_id
+    where {{ source }}.last_seen_at_{{ name }} is not null
     {%- if not loop.last %}
     union all
     {%- endif %}
