@@ -163,21 +163,29 @@ def top_k(scores: np.ndarray, exclude: np.ndarray, k: int, prior: np.ndarray | N
 def ranking_metrics(top: np.ndarray, relevant: list[np.ndarray], k: int) -> dict[str, float]:
     """Mean nDCG@k, MAP@k and recall@k over users (binary relevance), and catalog coverage
     (distinct courses recommended) - as recommendation_evaluation defines them."""
-    ndcg, ap, recall = [], [], []
-    discount = 1.0 / np.log2(np.arange(2, k + 2))
-    for picks, rel in zip(top, relevant, strict=True):
-        hit = np.isin(picks[:k], rel) & (picks[:k] >= 0)
-        ideal = discount[: min(len(rel), k)].sum()
-        ndcg.append((discount[: len(hit)] * hit).sum() / ideal if ideal else 0.0)
-        precision_at = np.cumsum(hit) / np.arange(1, len(hit) + 1)
-        ap.append((precision_at * hit).sum() / len(rel) if len(rel) else 0.0)
-        recall.append(hit.sum() / len(rel) if len(rel) else 0.0)
-    coverage = len(np.unique(top[top >= 0]))
+    top = np.asarray(top)[:, :k]
+    if not len(top):
+        return {"ndcg": 0.0, "map": 0.0, "recall": 0.0, "coverage": 0.0}
+    counts = np.array([len(r) for r in relevant])
+    owner = np.repeat(np.arange(len(relevant)), counts)
+    flat = np.concatenate(relevant) if counts.sum() else np.zeros(0, dtype=np.int64)
+    # (user, course) pairs as one sorted key: a pick is a hit when its key is among them
+    n = int(max(top.max(initial=0), flat.max(initial=0))) + 1
+    wanted = np.sort(owner * n + flat)
+    keys = np.arange(len(top))[:, None] * n + np.maximum(top, 0)
+    at = np.minimum(np.searchsorted(wanted, keys), max(len(wanted) - 1, 0))
+    hit = (top >= 0) & (wanted[at] == keys) if len(wanted) else np.zeros(top.shape, dtype=bool)
+    discount = 1.0 / np.log2(np.arange(2, top.shape[1] + 2))
+    ideal = np.cumsum(discount)[np.clip(np.minimum(counts, top.shape[1]) - 1, 0, None)]
+    has = counts > 0
+    dcg = (hit * discount).sum(axis=1)
+    precision_at = np.cumsum(hit, axis=1) / np.arange(1, top.shape[1] + 1)
+    ap = np.where(has, (precision_at * hit).sum(axis=1) / np.maximum(counts, 1), 0.0)
     return {
-        "ndcg": float(np.mean(ndcg)) if ndcg else 0.0,
-        "map": float(np.mean(ap)) if ap else 0.0,
-        "recall": float(np.mean(recall)) if recall else 0.0,
-        "coverage": float(coverage),
+        "ndcg": float(np.mean(np.where(has, dcg / ideal, 0.0))),
+        "map": float(np.mean(ap)),
+        "recall": float(np.mean(np.where(has, hit.sum(axis=1) / np.maximum(counts, 1), 0.0))),
+        "coverage": float(len(np.unique(top[top >= 0]))),
     }
 
 
@@ -216,11 +224,16 @@ def fit(candidate: Candidate, data: Interactions, c: np.ndarray | None = None) -
     )
 
 
-def candidates(c: np.ndarray, has_content: bool, rp3beta_beta: float) -> list[Candidate]:
+def course_users(data: Interactions) -> np.ndarray:
+    """Users with positive affinity per course: the diagonal of the co-occurrence."""
+    return np.bincount(data.courses[data.weights > 0], minlength=data.n).astype(np.float64)
+
+
+def candidates(users_per_course: np.ndarray, has_content: bool, rp3beta_beta: float) -> list[Candidate]:
     """The recommenders `rec_similarity: auto` compares: popularity, each item model pure,
     EASE at three penalties scaled to the data (1, 4 and 16 times the mean course's users),
     and the content and popularity blends on top of each item model when there is content."""
-    mean_users = float(np.mean(np.diag(c))) if len(c) else 1.0
+    mean_users = float(np.mean(users_per_course)) if len(users_per_course) else 1.0
     pure = [Candidate(kind, kind) for kind in ("cosine", "jaccard", "lift")]
     pure.append(Candidate(f"rp3beta(beta={rp3beta_beta:g})", "rp3beta", rp3beta_beta))
     for factor in (1, 4, 16):

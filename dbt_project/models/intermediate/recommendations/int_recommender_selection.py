@@ -77,8 +77,7 @@ def model(dbt, session):
     params = dbt.ref("int_model_parameters").fetchnumpy()
     kind = str(params["rec_similarity"][0])
     data, content, extra = _inputs(dbt)
-    c = im.cooccurrence(data)
-    options = im.candidates(c, bool(content.any()), float(params["rp3beta_beta"][0]))
+    options = im.candidates(im.course_users(data), bool(content.any()), float(params["rp3beta_beta"][0]))
     if data.n > int(params["ease_max_courses"][0]):
         options = [o for o in options if o.kind != "ease"]  # its dense inverse would not fit
     allowed = im.choosable(
