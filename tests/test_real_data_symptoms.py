@@ -108,3 +108,19 @@ def test_refunds_without_a_purchase_count_nothing_and_are_reported(tmp_path):
     assert status == "warn" and value == 2
     playbook = con.execute("select next_campaign from user_profiles where user_id = 'u3'").fetchone()[0]
     assert playbook == "refund_feedback"
+
+
+def test_buyers_in_only_one_recent_window_publish_no_propensity(tmp_path):
+    """25 buyers in the last 30 days but 10 in the 30 before: no fit window, so no propensity
+    (rankers judged on the latest window alone must not leak through)."""
+    rows = [(f"v{u}", f"u{u:02d}", "c1", "view", "2025-06-01T10:00:00", "") for u in range(60)]
+    rows += [(f"a{u}", f"u{u:02d}", "c2", "purchase", f"2025-12-{10 + u % 15:02d}T10:00:00", 20) for u in range(25)]
+    rows += [(f"b{u}", f"u{u + 30:02d}", "c3", "purchase", f"2025-11-{5 + u:02d}T10:00:00", 20) for u in range(10)]
+    _write_events(tmp_path / "data", rows)
+    db = tmp_path / "w.duckdb"
+    run_build(tmp_path / "data", db, quiet=True)
+    con = duckdb.connect(str(db), read_only=True)
+    values, models = con.execute(
+        "select list(distinct purchase_propensity), list(distinct propensity_model) from user_segments"
+    ).fetchone()
+    assert values == [None] and models == [None]

@@ -332,24 +332,43 @@ def leaderboard(
     return board
 
 
-def choosable(options: list[Candidate], kind: str, ease_l2: float | None, w_content, w_pop) -> list[Candidate]:
+def choosable(
+    options: list[Candidate], kind: str, ease_l2: float | None, w_cf: float, w_content, w_pop
+) -> list[Candidate]:
     """The candidates the vars allow: all (``kind`` auto) or one item model's; EASE's lambda
-    and the blend weights pinned where the vars give them (None: the holdout chooses)."""
+    and each blend weight pinned where the vars give it (None: the holdout chooses)."""
     from dataclasses import replace
 
     allowed = [o for o in options if kind == "auto" or o.kind == kind]
-    if kind == "ease" and ease_l2 is not None:
-        allowed = [
-            replace(o, name=o.name.replace(o.name.split("+")[0], f"ease(lambda={ease_l2:g})"), parameter=float(ease_l2))
-            for o in allowed
-        ]
-    if w_content is not None or w_pop is not None:
-        allowed = [
-            replace(o, w_content=float(w_content or 0.0), w_pop=float(w_pop or 0.0), name=o.name.split("+")[0])
-            for o in allowed
-            if o.kind != "popularity"
-        ]
-    unique = {}
+    if ease_l2 is not None:
+        allowed = [_with_lambda(o, float(ease_l2)) if o.kind == "ease" else o for o in allowed]
+    pinned = []
     for o in allowed:
+        if o.kind == "popularity":
+            if w_content is None and w_pop is None:
+                pinned.append(o)
+            continue
+        weights = {
+            "w_cf": float(w_cf),
+            "w_content": o.w_content if w_content is None else float(w_content),
+            "w_pop": o.w_pop if w_pop is None else float(w_pop),
+        }
+        pinned.append(replace(o, name=_blend_name(o.name.split("+")[0], weights), **weights))
+    unique = {}
+    for o in pinned:
         unique.setdefault((o.kind, o.parameter, o.w_cf, o.w_content, o.w_pop), o)
     return list(unique.values())
+
+
+def _with_lambda(option: Candidate, lam: float) -> Candidate:
+    from dataclasses import replace
+
+    rest = option.name.partition("+")[2]
+    return replace(option, name=f"ease(lambda={lam:g})" + (f"+{rest}" if rest else ""), parameter=lam)
+
+
+def _blend_name(base: str, weights: dict) -> str:
+    """A candidate's name from its item model and blend, e.g. cosine+content(0.3)+popularity(0.2)."""
+    if not weights["w_content"] and not weights["w_pop"]:
+        return base
+    return f"{base}+content({weights['w_content']:g})+popularity({weights['w_pop']:g})"

@@ -24,8 +24,8 @@ def model(dbt, session):
     courses = dbt.ref("int_recommendation_courses").order("course_key").fetchnumpy()
     keys = np.asarray(courses["course_key"], dtype=np.int64)
     rows = (
-        dbt.ref("int_interactions_weighted")
-        .select("user_key, course_key, greatest(affinity, 0) as weight")
+        dbt.ref("int_recommender_interactions")
+        .select("user_key, course_key, weight")
         .order("user_key, course_key")
         .fetchnumpy()
     )

@@ -45,8 +45,8 @@ def _inputs(dbt):
     courses = dbt.ref("int_recommendation_courses").order("course_key").fetchnumpy()
     keys = np.asarray(courses["course_key"], dtype=np.int64)
     rows = (
-        dbt.ref("int_interactions_weighted")
-        .select("user_key, course_key, greatest(affinity, 0) as weight, is_taken, epoch(last_event_at) as last_seen")
+        dbt.ref("int_recommender_interactions")
+        .select("user_key, course_key, weight, is_taken, is_refunded, last_seen")
         .order("user_key, course_key")
         .fetchnumpy()
     )
@@ -63,6 +63,7 @@ def _inputs(dbt):
     ] = content_rows["content_cosine"]
     extra = {
         "taken": np.asarray(rows["is_taken"], dtype=bool),
+        "refunded": np.asarray(rows["is_refunded"], dtype=bool),
         "last_seen": np.asarray(rows["last_seen"], dtype=np.float64),
         "available": np.asarray(courses["is_available"], dtype=bool),
     }
@@ -84,13 +85,24 @@ def model(dbt, session):
         options,
         kind,
         _value(params, "ease_l2"),
+        float(params["rec_weight_cf"][0]),
         _value(params, "rec_weight_content"),
         _value(params, "rec_weight_popularity"),
     )
+    if not allowed:
+        raise ValueError(
+            f"var rec_similarity={kind} leaves no candidate: EASE is no candidate above var ease_max_courses "
+            f"({int(params['ease_max_courses'][0])} courses; this catalog has {data.n}); choose another or raise it"
+        )
     baseline = [o for o in options if o.kind == "popularity"]
     race = allowed + [o for o in baseline if o not in allowed]
+    # a refunded course is never recommended, and no course to predict either
     holdout = im.latest_holdout(
-        data, extra["taken"], extra["last_seen"], int(params["rec_selection_users"][0]), int(params["eval_seed"][0])
+        data,
+        extra["taken"] & ~extra["refunded"],
+        extra["last_seen"],
+        int(params["rec_selection_users"][0]),
+        int(params["eval_seed"][0]),
     )
     taken_train = _taken_rows(data, extra["taken"], holdout)
     enough = len(holdout.users) >= 20
@@ -112,7 +124,10 @@ def model(dbt, session):
         names = [row["candidate"].name for row in board]
         allowed_at = [i for i, row in enumerate(board) if row["candidate"] in allowed]
         best = names.index(FALLBACK) if FALLBACK in names[: len(allowed)] else (allowed_at or [0])[0]
-        status = f"not compared: only {len(holdout.users)} users have two taken courses; the default is used"
+        status = (
+            f"not compared: only {len(holdout.users)} users sampled with two taken courses "
+            "(at least 20 are needed); the default is used"
+        )
     return _table(board, best, len(holdout.users), status)
 
 

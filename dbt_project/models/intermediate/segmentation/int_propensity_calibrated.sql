@@ -52,14 +52,15 @@ final as (
         spread.user_id,
         spread.paid_next,
         case
-            when spread.distinct_scores > 1
+            when windows.has_window and spread.distinct_scores > 1
                 then 1 / (1 + exp(-(spread.calibration_a * {{ logit('spread.score') }} + spread.calibration_b)))
         end as purchase_propensity,
-        case when spread.distinct_scores > 1 then spread.ranker end as propensity_model,
+        case when windows.has_window and spread.distinct_scores > 1 then spread.ranker end as propensity_model,
         case
             when not windows.has_window then 'not scored: ' || windows.window_status
             when spread.ranker is null then 'not scored: no ranker could be judged on the evaluation window'
-            when spread.distinct_scores <= 1 then 'not scored: ' || spread.ranker || ' gives every user the same score'
+            when spread.distinct_scores = 0 then 'not scored: ' || spread.ranker || ' could not score this snapshot'
+            when spread.distinct_scores = 1 then 'not scored: ' || spread.ranker || ' gives every user the same score'
             else 'scored'
         end as propensity_status
     from spread

@@ -89,7 +89,7 @@ final as (
         case
             when chosen.shift is null then
                 'no two consecutive {{ horizon }}-day windows in the last {{ (max_shift + 2) * horizon }} days '
-                || 'hold {{ min_positives }} repeat buyers each'
+                || 'hold {{ min_positives }} buyers already seen when the window starts'
             when chosen.shift = 0 then 'latest windows'
             else 'shifted back ' || chosen.shift * {{ horizon }}
                 || ' days: the latest ' || chosen.shift * {{ horizon }} || ' days hold too few buyers'

@@ -4,7 +4,7 @@
 
     Scores rank paying users (at least one paid order that is not fully refunded) of the
     same snapshot: R by recency descending (recent = 5), F by paid orders and M by net
-    revenue ascending. With five or more distinct values a score is the quintile of the
+    revenue ascending. With more than five distinct values a score is the quintile of the
     value's percentile, a tie taking the middle of its ranks, and at most the value's
     position among the distinct values (the k-th lowest scores at most k); with fewer,
     the distinct values spread evenly over 1..5 (one value: R 5, F and M 1). R is also at
@@ -55,7 +55,7 @@ leveled as (
 ),
 
 scored as (
-    -- five or more distinct values: the quintile of the tie's middle, at most the value's
+    -- more than five distinct values: the quintile of the tie's middle, at most the value's
     -- position (so a heavy tie at the bottom, most buyers with one order, is followed by
     -- 2, 3, ... instead of a jump); fewer: the values spread evenly over 1..5. R is also at
     -- most the band of the absolute recency, so a buyer silent for months is never

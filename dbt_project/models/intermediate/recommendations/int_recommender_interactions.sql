@@ -1,0 +1,34 @@
+{#-
+    One row per user x course, as the item models learn from it: the weight a user's
+    history gives the course (positive affinity; 0 for a refunded course, which
+    int_recommendation_history leaves out too), whether it is taken (never recommended),
+    whether it was refunded (then it is no held-out course to predict either) and when the
+    user last engaged with it. Read by int_recommender_selection and int_course_neighbors.
+-#}
+with
+
+interactions as (
+    select * from {{ ref('int_interactions_weighted') }}
+),
+
+relations as (
+    select user_id, course_id, is_refunded from {{ ref('int_course_relations') }}
+),
+
+final as (
+    select
+        interactions.user_key,
+        interactions.course_key,
+        case
+            when coalesce(relations.is_refunded, false) then 0.0
+            else greatest(interactions.affinity, 0.0)
+        end as weight,
+        interactions.is_taken,
+        coalesce(relations.is_refunded, false) as is_refunded,
+        epoch(interactions.last_event_at) as last_seen
+    from interactions
+    left join relations
+        on interactions.user_id = relations.user_id and interactions.course_id = relations.course_id
+)
+
+select * from final
