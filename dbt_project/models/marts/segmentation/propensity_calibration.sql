@@ -1,7 +1,9 @@
 {#-
-    One row per decile of purchase_propensity (the calibrated champion) on the out-of-time
-    evaluation snapshot: mean predicted probability beside the observed share who paid. A
-    calibrated model has the two close in every decile. Empty when no propensity was scored.
+    One row per decile of purchase_propensity (the calibrated champion) on the evaluation
+    snapshot: mean predicted probability beside the observed share who paid. The rankers
+    never saw this window, but the calibration (Platt) was fitted on it, so the deciles show
+    its shape in-sample: how monotone the ranking is, not a fresh test of the probabilities.
+    Empty when no propensity was scored.
 -#}
 with
 
