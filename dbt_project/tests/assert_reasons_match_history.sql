@@ -22,6 +22,10 @@ context as (
     select as_of from {{ ref('int_build_context') }}
 ),
 
+reason_pairs as (
+    select distinct user_id, reason_course_id as course_id from recommendations
+),
+
 history as (
     select
         events.user_id,
@@ -34,8 +38,10 @@ history as (
         bool_or(events.event_type = 'favorite') as saved,
         bool_or(events.event_type = 'share') as shared
     from {{ ref('stg_raw__events') }} as events
+    semi join reason_pairs
+        on events.user_id = reason_pairs.user_id and events.course_id = reason_pairs.course_id
     cross join context
-    where events.event_ts <= context.as_of and events.course_id is not null
+    where events.event_ts <= context.as_of
     group by all
 ),
 

@@ -39,11 +39,16 @@ picked as (
     left join champion on true
 ),
 
-spread as (
-    select
-        *,
-        count(distinct score) over (partition by snapshot) as distinct_scores
+distinct_scores as (
+    select snapshot, count(distinct score) as distinct_scores
     from picked
+    group by snapshot
+),
+
+spread as (
+    select picked.*, distinct_scores.distinct_scores
+    from picked
+    inner join distinct_scores on picked.snapshot = distinct_scores.snapshot
 ),
 
 final as (
