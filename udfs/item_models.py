@@ -46,6 +46,13 @@ class Interactions:
         indptr = np.searchsorted(rows, np.arange(users + 1))
         return cls(indptr, cols, summed, n)
 
+    @classmethod
+    def from_keys(cls, user_key: np.ndarray, course_key: np.ndarray, weight: np.ndarray, course_keys: np.ndarray):
+        """From rows keyed by warehouse keys (``course_keys``: the catalog's, ascending)."""
+        users, user_pos = np.unique(np.asarray(user_key, dtype=np.int64), return_inverse=True)
+        course_pos = np.searchsorted(course_keys, np.asarray(course_key, dtype=np.int64))
+        return cls.from_pairs(user_pos, course_pos, weight, len(users), len(course_keys))
+
     @property
     def users(self) -> int:
         return len(self.indptr) - 1

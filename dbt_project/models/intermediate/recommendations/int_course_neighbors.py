@@ -29,9 +29,7 @@ def model(dbt, session):
         .order("user_key, course_key")
         .fetchnumpy()
     )
-    users, user_pos = np.unique(np.asarray(rows["user_key"], dtype=np.int64), return_inverse=True)
-    course_pos = np.searchsorted(keys, np.asarray(rows["course_key"], dtype=np.int64))
-    data = im.Interactions.from_pairs(user_pos, course_pos, rows["weight"], len(users), len(keys))
+    data = im.Interactions.from_keys(rows["user_key"], rows["course_key"], rows["weight"], keys)
     s = im.fit(candidate, data)
     src, dst = np.nonzero(s)
     weight = s[src, dst]
