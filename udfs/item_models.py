@@ -237,21 +237,24 @@ def course_users(data: Interactions) -> np.ndarray:
 
 
 def candidates(users_per_course: np.ndarray, has_content: bool, rp3beta_beta: float) -> list[Candidate]:
-    """The recommenders `rec_similarity: auto` compares: popularity, each item model pure,
-    EASE at three penalties scaled to the data (1, 4 and 16 times the mean course's users),
-    and the content and popularity blends on top of each item model when there is content."""
+    """The recommenders `rec_similarity: auto` compares: each item model pure, EASE at three
+    penalties scaled to the data (1, 4 and 16 times the mean course's users), the content
+    and popularity blends on top of each item model when there is content, and popularity."""
     mean_users = float(np.mean(users_per_course)) if len(users_per_course) else 1.0
     pure = [Candidate(kind, kind) for kind in ("cosine", "jaccard", "lift")]
     pure.append(Candidate(f"rp3beta(beta={rp3beta_beta:g})", "rp3beta", rp3beta_beta))
     for factor in (1, 4, 16):
         lam = max(1.0, round(factor * mean_users, 1))
         pure.append(Candidate(f"ease(lambda={lam:g})", "ease", lam))
-    found = [Candidate("popularity", "popularity", w_cf=0.0, w_pop=1.0), *pure]
+    found = list(pure)
     if has_content:
         for base in pure:
             for w_content, w_pop in ((0.3, 0.2), (0.1, 0.05)):
                 name = f"{base.name}+content({w_content:g})+popularity({w_pop:g})"
                 found.append(Candidate(name, base.kind, base.parameter, 1.0, w_content, w_pop))
+    # last, so that a tie (the holdout cannot tell them apart) goes to an item model, which
+    # ranks by popularity wherever it knows nothing and by co-engagement where it does
+    found.append(Candidate("popularity", "popularity", w_cf=0.0, w_pop=1.0))
     return found
 
 
