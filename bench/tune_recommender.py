@@ -21,7 +21,11 @@ from learnmart.cli.build import run_build
 from learnmart.datagen import GeneratorConfig, generate
 
 VARIANTS: list[tuple[str, dict]] = [
-    ("default: cosine, content 0.3, popularity 0.2", {}),
+    ("default: auto (recommender_selection picks)", {}),
+    (
+        "cosine, content 0.3, popularity 0.2",
+        {"rec_similarity": "cosine", "rec_weight_content": 0.3, "rec_weight_popularity": 0.2},
+    ),
     ("cosine, popularity 0.05", {"rec_weight_popularity": 0.05}),
     ("jaccard (SAR's similarity)", {"rec_similarity": "jaccard"}),
     (
@@ -29,7 +33,6 @@ VARIANTS: list[tuple[str, dict]] = [
         {"rec_similarity": "jaccard", "rec_weight_content": 0.0, "rec_weight_popularity": 0.05},
     ),
     ("lift", {"rec_similarity": "lift"}),
-    ("confidence", {"rec_similarity": "confidence"}),
     ("rp3beta 0.5", {"rec_similarity": "rp3beta"}),
     ("ease l2=10", {"rec_similarity": "ease", "ease_l2": 10.0}),
     ("ease l2=50", {"rec_similarity": "ease", "ease_l2": 50.0}),

@@ -1,9 +1,3 @@
-{#- Timestamp text (ISO-8601, with or without offset) to a UTC timestamp; NULL if unparseable. -#}
-{% macro parse_utc_ts(expr) -%}
-    timezone('UTC', try_cast({{ expr }} as timestamptz))
-{%- endmacro %}
-
-
 {#-
     A setting that changes from one build to the next: data_dir, built_at, build_fingerprint,
     inputs_fingerprint. `learnmart build` passes them as $LEARNMART_DATA_DIR,

@@ -72,9 +72,6 @@ at_reference as (
         max(event_ts) as last_event_at,
         bool_or(event_type in ('purchase', 'refund', 'complete', 'rating')) as is_taken,
         bool_or(event_type = 'purchase') as has_purchased,
-        -- the strongest thing the user did with the course, for "because you ..." reasons;
-        -- equal weights (a 5-star rating and a purchase) go to the later name, not row order
-        max(struct_pack(weight := weight, event_type := event_type)) as strongest,
         max(loaded_at) as last_loaded_at
     from weighted
     group by user_id, course_id
@@ -128,7 +125,6 @@ joined as (
         previous.first_event_at as previous_first_event_at,
         previous.is_taken as previous_is_taken,
         previous.has_purchased as previous_has_purchased,
-        previous.strongest as previous_strongest,
         -- both partial sums are re-anchored at the later of the two last events
         greatest(previous.last_event_at, delta.last_event_at) as anchored_at
     from delta
@@ -152,7 +148,6 @@ final as (
         anchored_at as last_event_at,
         coalesce(previous_is_taken, false) or is_taken as is_taken,
         coalesce(previous_has_purchased, false) or has_purchased as has_purchased,
-        greatest(previous_strongest, strongest) as strongest,
         last_loaded_at
     from joined
 )

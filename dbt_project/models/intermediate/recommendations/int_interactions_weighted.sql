@@ -38,8 +38,7 @@ final as (
         accumulated.first_event_at,
         accumulated.last_event_at,
         accumulated.is_taken,
-        accumulated.has_purchased,
-        accumulated.strongest.event_type as strongest_event_type
+        accumulated.has_purchased
     from accumulated
     cross join context
     inner join users on accumulated.user_id = users.user_id
