@@ -30,14 +30,12 @@ def _purchases_only(data: Path, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     events = [p for p in (data / "events.parquet", data / "events.csv") if p.exists()]
-    reader = "read_parquet" if events[0].suffix == ".parquet" else "read_csv"
-    con.execute(
-        f"copy (select * from {reader}('{events[0]}', all_varchar = true) where lower(event_type) = 'purchase') "
-        f"to '{out / 'events.parquet'}'"
-        if reader == "read_csv"
-        else f"copy (select * from read_parquet('{events[0]}') where lower(event_type) = 'purchase') "
-        f"to '{out / 'events.parquet'}'"
+    source = (
+        f"read_parquet('{events[0]}')"
+        if events[0].suffix == ".parquet"
+        else f"read_csv('{events[0]}', all_varchar = true)"
     )
+    con.execute(f"copy (select * from {source} where lower(event_type) = 'purchase') to '{out / 'events.parquet'}'")
     return out
 
 
