@@ -42,10 +42,10 @@ import time
 from pathlib import Path
 
 import duckdb
-from learnmart.cli.build import _dbt_command
 
 from bench.lookup_latency import measure as measure_lookups
 from learnmart.paths import project_dir
+from learnmart.warehouse.dbt import dbt_command
 
 SCALES = {"S": 5_000, "M": 200_000, "L": 1_000_000}
 OUT = Path(__file__).parent / "out"
@@ -125,7 +125,7 @@ def upstream_of(model: str, data: Path) -> set[str]:
     """Names of the models and seeds `model` depends on (itself included), from `dbt ls`."""
     work = Path(tempfile.mkdtemp(prefix="learnmart-ls-"))
     try:
-        cmd = _dbt_command(["ls", "--select", f"+{model}", "--resource-type", "model", "seed", "--output", "name"],
+        cmd = dbt_command(["ls", "--select", f"+{model}", "--resource-type", "model", "seed", "--output", "name"],
                            work, {"data_dir": str(data)})  # fmt: skip
         env = {**os.environ, "LEARNMART_DBT_PATH": str(work / "ls.duckdb")}
         out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout

@@ -19,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from learnmart.cli.build import run_build
+from learnmart.warehouse.engine import run_build
 
 
 def main() -> None:

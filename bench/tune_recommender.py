@@ -17,8 +17,9 @@ import time
 from pathlib import Path
 
 import duckdb
-from learnmart.cli.build import run_build
 from learnmart.datagen import GeneratorConfig, generate
+
+from learnmart.warehouse.engine import run_build
 
 VARIANTS: list[tuple[str, dict]] = [
     ("default: auto (recommender_selection picks)", {}),

@@ -174,7 +174,7 @@ def _vars(pairs: list[str]) -> dict:
 
 def _build_or_exit(data: Path, target: Path, **options) -> Path:
     """run_build, with its failures turned into one line and the CLI's exit codes."""
-    from learnmart.cli.build import BuildEnvironmentError, BuildError, run_build
+    from learnmart.warehouse.engine import BuildEnvironmentError, BuildError, run_build
 
     try:
         result = run_build(data, target, warn=lambda line: message(f"learnmart: warning: {line}"), **options)
@@ -242,7 +242,7 @@ def demo(
     users: Annotated[int, typer.Option(min=1)] = 5000,
 ) -> None:
     """Generate demo data (if missing), build it, and show what came out."""
-    from learnmart.cli.build import find_raw_files
+    from learnmart.warehouse.inputs import find_raw_files
 
     if not find_raw_files(data, "events"):
         generate(out=data, users=users, force=True)
@@ -620,7 +620,7 @@ def docs(
     data: Annotated[Path | None, typer.Option("--data", help="Raw data folder [default: the build's].")] = None,
 ) -> None:
     """Generate the dbt docs site (every model and column, with the catalog) for the built file."""
-    from learnmart.cli.build import BuildEnvironmentError, BuildError, generate_docs
+    from learnmart.warehouse.docs import BuildEnvironmentError, BuildError, generate_docs
 
     try:
         page = generate_docs(_db(db), out, data)

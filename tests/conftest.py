@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from learnmart.cli.build import run_build
 from learnmart.datagen import GeneratorConfig, generate
+
+from learnmart.warehouse.engine import run_build
 
 REPO = Path(__file__).resolve().parent.parent
 LEARNMART = [str(Path(sys.executable).parent / "learnmart")]

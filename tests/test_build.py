@@ -131,7 +131,7 @@ def test_a_model_dbt_cannot_parse_is_named_with_its_error(demo_data, tmp_path, q
 
 
 def test_invalid_vars_stop_the_build_before_any_model_naming_each(demo_data, tmp_path):
-    from learnmart.cli import build
+    from learnmart.warehouse import engine as build
 
     bad = {
         "rec_k": "ten",
@@ -284,7 +284,7 @@ def test_a_build_leaves_dbt_parse_cache_for_the_next(demo_db, parse_cache):
 
 
 def test_an_unusable_parse_cache_only_costs_time(tmp_path, monkeypatch):
-    from learnmart.cli import build
+    from learnmart.warehouse import dbt as build
 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the cache folder would go")
@@ -292,17 +292,17 @@ def test_an_unusable_parse_cache_only_costs_time(tmp_path, monkeypatch):
     target = tmp_path / "target"
     target.mkdir()
     (target / build.PARTIAL_PARSE_FILE).write_bytes(b"parsed")
-    cache = build._parse_cache({}, {})
-    build._save_parse_cache(cache, target)  # cannot write: no error
-    build._restore_parse_cache(cache, tmp_path / "other-target")  # nothing to read: no error
+    cache = build.parse_cache({}, {})
+    build.save_parse_cache(cache, target)  # cannot write: no error
+    build.restore_parse_cache(cache, tmp_path / "other-target")  # nothing to read: no error
     assert not (tmp_path / "other-target" / build.PARTIAL_PARSE_FILE).exists()
     # and one that can be written round-trips
     monkeypatch.setenv("LEARNMART_CACHE_DIR", str(tmp_path / "cache"))
-    cache = build._parse_cache({}, {})
-    build._save_parse_cache(cache, target)
-    build._restore_parse_cache(cache, tmp_path / "third-target")
+    cache = build.parse_cache({}, {})
+    build.save_parse_cache(cache, target)
+    build.restore_parse_cache(cache, tmp_path / "third-target")
     assert (tmp_path / "third-target" / build.PARTIAL_PARSE_FILE).read_bytes() == b"parsed"
-    assert build._parse_cache({"as_of": "2026-01-01"}, {}) != cache
+    assert build.parse_cache({"as_of": "2026-01-01"}, {}) != cache
 
 
 @pytest.mark.parametrize(
@@ -320,11 +320,12 @@ def test_python_models_get_one_blas_thread_unless_the_caller_set_one(
     tmp_path, monkeypatch, threads, env_threads, preset, expected
 ):
     """The scoring kernel runs batches on DuckDB's threads: a BLAS thread per core would oversubscribe."""
-    from learnmart.cli import build
+    from learnmart.warehouse import dbt
+    from learnmart.warehouse import engine as build
 
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "events.csv").write_text("event_id,user_id,course_id,event_type,event_ts\n")
-    for name in (*build.BLAS_THREAD_VARS, "LEARNMART_THREADS"):
+    for name in (*dbt.BLAS_THREAD_VARS, "LEARNMART_THREADS"):
         monkeypatch.delenv(name, raising=False)
     if env_threads:
         monkeypatch.setenv("LEARNMART_THREADS", env_threads)
@@ -336,7 +337,7 @@ def test_python_models_get_one_blas_thread_unless_the_caller_set_one(
         seen.update(env)
         return subprocess.CompletedProcess(cmd, 2, stdout=None, stderr="")
 
-    monkeypatch.setattr(build.subprocess, "run", fake_dbt)
+    monkeypatch.setattr(dbt.subprocess, "run", fake_dbt)
     with pytest.raises(build.BuildError):
         build.run_build(tmp_path / "data", tmp_path / "out" / "learnmart.duckdb", quiet=True, threads=threads)
     assert seen.get("OPENBLAS_NUM_THREADS") == expected
@@ -345,9 +346,9 @@ def test_python_models_get_one_blas_thread_unless_the_caller_set_one(
 
 
 def test_dbt_run_exits_2_with_the_error_dbt_returns_without_an_event(tmp_path):
-    """A bad option never reaches dbt's event stream; learnmart.cli.dbt_run still says it."""
+    """A bad option never reaches dbt's event stream; learnmart.warehouse.dbt_run still says it."""
     proc = subprocess.run(
-        [sys.executable, "-m", "learnmart.cli.dbt_run", "build", "--no-such-option"],
+        [sys.executable, "-m", "learnmart.warehouse.dbt_run", "build", "--no-such-option"],
         capture_output=True,
         text=True,
         cwd=tmp_path,

@@ -11,17 +11,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from learnmart.cli import build
-from learnmart.cli.build import (
-    INCREMENTAL_TABLES,
-    _carry_over_incremental_tables,
-    _forget_inputs,
-    _full_reason,
-    _up_to_date,
-    build_fingerprint,
-    inputs_fingerprint,
-    run_build,
-)
+
+from learnmart.warehouse import inputs as build
+from learnmart.warehouse.engine import run_build
+from learnmart.warehouse.inputs import build_fingerprint, inputs_fingerprint
+from learnmart.warehouse.plan import Request, is_up_to_date, read_published
+from learnmart.warehouse.publish import carry_over_incremental_tables, forget_inputs
 
 from .conftest import REPO, copy_project, run_cli, storage_version
 
@@ -228,7 +223,7 @@ def test_the_fingerprint_covers_the_project_and_the_udfs(tmp_path, monkeypatch):
     data.mkdir()
     monkeypatch.setenv("LEARNMART_PROJECT_DIR", str(copy_project(tmp_path / "repo")))
     shutil.copytree(REPO / "udfs", tmp_path / "repo" / "udfs", ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr("learnmart.cli.build.UDF_DIR", tmp_path / "repo" / "udfs")
+    monkeypatch.setattr("learnmart.warehouse.inputs.UDF_DIR", tmp_path / "repo" / "udfs")
     base = build_fingerprint(data, None, None)
     # compiled bytecode is not source
     (tmp_path / "repo" / "udfs" / "__pycache__").mkdir()
@@ -249,21 +244,25 @@ def test_the_fingerprint_covers_the_project_and_the_udfs(tmp_path, monkeypatch):
         assert build_fingerprint(data, None, None) == base
 
 
-def test_incremental_tables_are_the_incremental_models():
+def test_incremental_tables_are_the_incremental_models(demo_db):
+    """The published file lists the tables it built incrementally, from the models' config alone."""
     configured = set()
     for path in (REPO / "dbt_project" / "models").rglob("*.sql"):
         if re.search(r"materialized\s*=\s*'incremental'", path.read_text()):
             configured.add(path.stem)
-    assert configured == {table for _, table in INCREMENTAL_TABLES}
+    tables = read_published(demo_db).incremental_tables
+    assert configured == {table for _, table in tables}
+    assert {schema for schema, _ in tables} <= {"staging", "intermediate"}
 
 
 def test_an_incremental_build_starts_from_the_incremental_tables_alone(demo_db, tmp_path):
     """The carried-over file holds the published incremental tables, row for row, and nothing else."""
+    tables = read_published(demo_db).incremental_tables
     new = tmp_path / "new.duckdb"
-    assert _carry_over_incremental_tables(demo_db, new)
+    assert carry_over_incremental_tables(demo_db, new, tables)
     objects = {(s, t) for s, t in _rows(new, "select table_schema, table_name from information_schema.tables")}
-    assert objects == set(INCREMENTAL_TABLES)
-    for schema, table in INCREMENTAL_TABLES:
+    assert objects == set(tables)
+    for schema, table in tables:
         sql = f"select * from {schema}.{table} order by all"
         assert _rows(new, sql) == _rows(demo_db, sql), table
     assert new.stat().st_size < demo_db.stat().st_size
@@ -272,12 +271,15 @@ def test_an_incremental_build_starts_from_the_incremental_tables_alone(demo_db, 
 
 
 def test_a_published_file_without_an_incremental_table_means_a_full_build(demo_db, tmp_path):
+    tables = read_published(demo_db).incremental_tables
     old = tmp_path / "old.duckdb"
     shutil.copyfile(demo_db, old)
     with duckdb.connect(str(old)) as con:
         con.execute("drop table intermediate.int_interactions_accumulated")
     new = tmp_path / "new.duckdb"
-    assert not _carry_over_incremental_tables(old, new)
+    assert not carry_over_incremental_tables(old, new, tables)
+    assert not new.exists()
+    assert not carry_over_incremental_tables(demo_db, new, ())  # a file that lists none
     assert not new.exists()
 
 
@@ -329,53 +331,59 @@ def test_the_inputs_fingerprint_changes_with_the_bytes_read_and_not_with_time_st
     assert inputs_fingerprint(data) != changed
 
 
-def _published_file(path: Path, sends: list[tuple[str, str | None]], **context) -> Path:
-    """A file with what _up_to_date reads of a published build: its context row and campaign sends."""
-    row = {"build_fingerprint": "b1", "inputs_fingerprint": "i1", "last_event_at": "2026-06-30 12:00:00",
-           "built_at": "2026-07-01 08:00:00", **context}  # fmt: skip
+def _published_file(path: Path, **context) -> Path:
+    """A file with what read_published reads of a published build: its int_build_context row."""
+    row = {"build_fingerprint": "b1", "inputs_fingerprint": "i1", "built_at": "2026-07-01 08:00:00",
+           "verdicts_valid_until": None, **context}  # fmt: skip
     with duckdb.connect(str(path)) as con:
         con.execute("create schema intermediate")
-        con.execute("create schema staging")
         con.execute(
             "create table intermediate.int_build_context as select $build_fingerprint::varchar as build_fingerprint, "
-            "$inputs_fingerprint::varchar as inputs_fingerprint, $last_event_at::timestamp as last_event_at, "
-            "$built_at::timestamp as built_at",
+            "$inputs_fingerprint::varchar as inputs_fingerprint, $built_at::timestamp as built_at, "
+            "$verdicts_valid_until::timestamp as verdicts_valid_until, "
+            "['staging.base_raw__events'] as incremental_tables",
             row,
         )
-        con.execute("create table staging.base_raw__campaign_sends (sent_at timestamp, reject_reason varchar)")
-        con.executemany("insert into staging.base_raw__campaign_sends values (?, ?)", sends)
     return path
 
 
+def _up_to_date(db: Path, fingerprint: str, inputs: str) -> dt.datetime | None:
+    """When the published file was built, if a build with these fingerprints finds it up to date now."""
+    published = read_published(db)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return published.built_at if is_up_to_date(published, Request(fingerprint, inputs), now) else None
+
+
 def test_a_published_file_is_up_to_date_only_with_both_fingerprints_and_no_verdict_due(tmp_path):
+    """What the published file says is read as it is; which verdicts expire when is the
+    warehouse's rule (int_build_context.verdicts_valid_until and its unit test)."""
     built = dt.datetime(2026, 7, 1, 8)
     future = (dt.datetime.now(dt.UTC) + dt.timedelta(days=365)).replace(tzinfo=None).isoformat(sep=" ")
-    sends = [("2026-06-01 10:00:00", None), (future, "future_timestamp"), (None, "unparseable_timestamp")]
-    ok = _published_file(tmp_path / "ok.duckdb", sends)
+    ok = _published_file(tmp_path / "ok.duckdb")
     assert _up_to_date(ok, "b1", "i1") == built
+    assert read_published(ok).incremental_tables == (("staging", "base_raw__events"),)
+    # a verdict that holds until a time still ahead
+    assert _up_to_date(_published_file(tmp_path / "ahead.duckdb", verdicts_valid_until=future), "b1", "i1") == built
     # another project or settings, other raw files, or a partial build (no inputs to match)
     assert _up_to_date(ok, "b2", "i1") is None
     assert _up_to_date(ok, "b1", "i2") is None
     assert _up_to_date(ok, "b1", "") is None
-    assert _up_to_date(_published_file(tmp_path / "partial.duckdb", sends, inputs_fingerprint=""), "b1", "") is None
-    # no accepted event: as-of was the build's wall clock
-    no_events = _published_file(tmp_path / "no_events.duckdb", sends, last_event_at=None)
-    assert _up_to_date(no_events, "b1", "i1") is None
-    # a send rejected as in the future that is now in the past would be accepted today
-    due = _published_file(tmp_path / "due.duckdb", [*sends, ("2026-07-02 00:00:00", "future_timestamp")])
+    assert _up_to_date(_published_file(tmp_path / "partial.duckdb", inputs_fingerprint=""), "b1", "") is None
+    # a verdict that has expired: a send rejected as in the future is now in the past
+    due = _published_file(tmp_path / "due.duckdb", verdicts_valid_until="2026-07-02 00:00:00")
     assert _up_to_date(due, "b1", "i1") is None
     # no file, or a file that is not a learnmart build of this version
     assert _up_to_date(tmp_path / "absent.duckdb", "b1", "i1") is None
     duckdb.connect(str(tmp_path / "other.duckdb")).close()
     assert _up_to_date(tmp_path / "other.duckdb", "b1", "i1") is None
+    assert read_published(tmp_path / "other.duckdb").build_fingerprint is None
 
 
 def test_a_partial_build_leaves_no_inputs_fingerprint_to_match(tmp_path):
     """--select may rebuild some tables and not int_build_context: the file then mixes builds."""
-    sends = [("2026-06-01 10:00:00", None)]
-    partial = _published_file(tmp_path / "partial.duckdb", sends)
+    partial = _published_file(tmp_path / "partial.duckdb")
     assert _up_to_date(partial, "b1", "i1") is not None
-    _forget_inputs(partial)
+    forget_inputs(partial)
     assert _up_to_date(partial, "b1", "i1") is None
     with duckdb.connect(str(partial), read_only=True) as con:
         assert con.execute("select inputs_fingerprint from intermediate.int_build_context").fetchall() == [("",)]
@@ -384,15 +392,5 @@ def test_a_partial_build_leaves_no_inputs_fingerprint_to_match(tmp_path):
     with duckdb.connect(str(old)) as con:
         con.execute("create schema intermediate")
         con.execute("create table intermediate.int_build_context as select 'b1' as build_fingerprint")
-    _forget_inputs(old)
-
-
-def test_a_full_build_says_why_it_could_not_be_incremental(tmp_path):
-    db = tmp_path / "w.duckdb"
-    assert _full_reason(db, False, None, None, "f1") == "no published file yet"
-    db.touch()
-    assert "no build fingerprint" in _full_reason(db, False, None, None, "f1")
-    assert "differ from the published build's" in _full_reason(db, False, None, "f0", "f1")
-    assert _full_reason(db, True, None, "f1", "f1") == "--full-refresh"
-    assert _full_reason(db, False, None, "f1", "f1") == ""  # incremental
-    assert _full_reason(db, False, "+user_segments", None, "f1") == ""  # partial, not full
+    forget_inputs(old)
+    assert read_published(old).build_fingerprint == "b1"

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from learnmart.cli.build import run_build
 from learnmart.datagen.oulad import NOMINAL_PRICE, convert, presentation_start
+
+from learnmart.warehouse.engine import run_build
 
 OULAD = Path(__file__).resolve().parents[2] / "shared" / "data" / "oulad"
 SLICE_MODULE = "AAA"

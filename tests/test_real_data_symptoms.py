@@ -8,7 +8,8 @@ import datetime as dt
 import duckdb
 import numpy as np
 import pytest
-from learnmart.cli.build import run_build
+
+from learnmart.warehouse.engine import run_build
 
 
 def _write_events(folder, rows):

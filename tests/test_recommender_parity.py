@@ -11,7 +11,8 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 import pytest
-from learnmart.cli.build import run_build
+
+from learnmart.warehouse.engine import run_build
 
 USERS, ITEMS = 160, 60
 

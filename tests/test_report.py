@@ -21,8 +21,9 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-from learnmart.cli.build import run_build
 from learnmart.datagen import GeneratorConfig, generate
+
+from learnmart.warehouse.engine import run_build
 
 from .chromium import Chromium, Page, find_chromium
 from .conftest import REPO, run_cli

@@ -7,9 +7,10 @@ import json
 import duckdb
 import numpy as np
 import pytest
-from learnmart.cli.build import run_build
 from learnmart.udfs import bgnbd
 from learnmart.udfs.propensity import auc, fit_logistic
+
+from learnmart.warehouse.engine import run_build
 
 from .conftest import run_cli
 

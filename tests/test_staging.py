@@ -9,7 +9,8 @@ import textwrap
 
 import duckdb
 import pytest
-from learnmart.cli.build import run_build
+
+from learnmart.warehouse.engine import run_build
 
 from .conftest import REPO
 
@@ -207,7 +208,7 @@ def test_pii_is_hashed_in_staging_and_absent_beyond(bad_db):
 
 
 def test_a_missing_required_column_is_one_clear_error(tmp_path):
-    from learnmart.cli.build import BuildEnvironmentError
+    from learnmart.warehouse import BuildEnvironmentError
 
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "events.csv").write_text("user_id,event_type\nu1,view\n")

@@ -45,3 +45,20 @@
 {% macro logit(expr) -%}
     ln(least(greatest({{ expr }}, 1e-6), 1 - 1e-6) / (1 - least(greatest({{ expr }}, 1e-6), 1 - 1e-6)))
 {%- endmacro %}
+
+
+{#-
+    The models this project materializes incrementally, as a list literal of 'schema.name'
+    (dbt's graph; empty while parsing, and in a unit test, which has no graph). Their config is the one place that says which they
+    are: `learnmart build` carries these tables over into an incremental build.
+-#}
+{% macro incremental_tables() -%}
+    {%- set names = [] -%}
+    {%- if execute -%}
+        {%- for node in (graph.get('nodes') or {}).values()
+            if node.resource_type == 'model' and node.config.materialized == 'incremental' -%}
+            {%- do names.append(node.schema ~ '.' ~ node.name) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    [{% for name in names | sort %}{{ learnmart_quote(name) }}{{ ", " if not loop.last }}{% endfor %}]
+{%- endmacro %}

@@ -1,13 +1,10 @@
-"""``python -m learnmart.cli.dbt_run ARGS``: ``dbt ARGS``, with dbt's errors on stderr, one event each.
+"""``python -m learnmart.warehouse.dbt_run ARGS``: ``dbt ARGS``, with dbt's errors on stderr, one event each.
 
 ``learnmart build`` and ``learnmart docs`` run dbt through this instead of the ``dbt``
 script, so that they can turn dbt's log file off (and, with ``--quiet``, its console log
 too) and still say what went wrong. dbt formats every event for every log it writes, at
 any level, before the log drops the events below its level: every SQL statement, BEGIN and
-COMMIT of every node, twice.
-Without those two logs, a demo-sized build's dbt run took about 9% less time (S data, the
-same incremental build, three alternating pairs in a slow spell: 13.4-13.8 s against
-14.9-17.3 s; bench/results/scale.md, "dbt's logs off in a build").
+COMMIT of every node, twice, which costs a build time for lines nobody reads.
 
 Here dbt's programmatic runner hands each event to a callback, which writes the error
 events' messages to stderr; the exit code is the ``dbt`` script's (0 success, 1 a node
