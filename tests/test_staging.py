@@ -10,12 +10,12 @@ import textwrap
 import duckdb
 import pytest
 
-from learnmart.warehouse.engine import run_build
+from learnmart.cli.build import run_build
 
 from .conftest import REPO
 
 EVENTS = """\
-event_id,user_id,course_id,event_type,event_ts,amount,currency,rating,channel
+event_id,user_id,course_id,event_type,event_ts,amount,currency,rating,channel,duration_seconds,progress
 ok_view,007,c1,view,2026-01-01T10:00:00Z,,,,APP
 ok_buy,007,c1,purchase,2026-01-02T10:00:00+08:00,99.9,cny,,app
 ok_member,u2,,purchase,2026-01-03 09:00:00,198,,,web
@@ -51,6 +51,14 @@ amount_inf,u1,c1,refund,2026-01-01,inf,,,
 nul_user,u\x001,c1,view,2026-01-01,,,,
 esc_course,u1,c1\x1b[2J,view,2026-01-01,,,,
 ok_offset,u2,c1,view,2026-01-02T10:00:00+0800,,,,
+ok_learn,007,c1,view,2026-01-01T12:00:00Z,,,,,86400,1
+dur_nan,u1,c1,view,2026-01-01,,,,,NaN,
+dur_text,u1,c1,view,2026-01-01,,,,,12min,
+dur_neg,u1,c1,view,2026-01-01,,,,,-5,
+dur_huge,u1,c1,view,2026-01-01,,,,,86401,0.5
+prog_hi,u1,c1,view,2026-01-01,,,,,60,1.5
+prog_pct,u1,c1,view,2026-01-01,,,,,,50
+prog_text,u1,c1,view,2026-01-01,,,,,,half
 """
 EXPECTED = {
     "bad_type": "unknown_event_type",
@@ -83,6 +91,14 @@ EXPECTED = {
     "amount_inf": "invalid_amount",
     "nul_user": "invalid_id",
     "esc_course": "invalid_id",
+    # issue 27: learning time and progress
+    "dur_nan": "invalid_duration",
+    "dur_text": "invalid_duration",
+    "dur_neg": "duration_out_of_range",
+    "dur_huge": "duration_out_of_range",
+    "prog_hi": "progress_out_of_range",
+    "prog_pct": "progress_out_of_range",
+    "prog_text": "progress_out_of_range",
 }
 COURSES = """\
 course_id,title,category,tags,format,price,published_at
@@ -94,7 +110,7 @@ c4,Infinite,data,,video,10,infinity
 c5\x00,Nul,data,,video,1
 """
 USERS = """\
-user_id,signup_ts,channel,marketing_consent,email,phone
+user_id,signup_ts,channel,marketing_consent,email,phone,age_band,gender,region,occupation,education
 007,2025-12-01,ads,yes,Someone@Example.com,138 0000 0001
 u2,2025-12-02,organic,,,
 u2,2025-12-03,organic,true,,
@@ -102,6 +118,9 @@ u3,2025-12-04,organic,maybe,,
 u4,epoch,organic,yes,,
 u5,-infinity,organic,yes,,
 u\x00,2025-12-04,organic,yes,,
+u6,2025-12-05,organic,yes,,,37
+u7,2025-12-05,organic,yes,,,1989-04-02
+u8,2025-12-05,organic,yes,,,25-34,F,Tier1,Student,Bachelor
 """
 CAMPAIGN_SENDS = """\
 user_id,campaign,group,sent_at
@@ -139,11 +158,11 @@ def test_accepted_plus_rejected_equals_read(bad_db):
     assert rows == [
         ("campaign_sends", 3, 1, 2),
         ("courses", 6, 1, 5),
-        ("events", 35, 5, 30),
+        ("events", 43, 6, 37),
         ("suppressions", 0, 0, 0),
-        ("users", 7, 2, 5),
+        ("users", 10, 3, 7),
     ]
-    assert bad_db.execute("select count(*) from staging.stg_raw__events").fetchone()[0] == 5
+    assert bad_db.execute("select count(*) from staging.stg_raw__events").fetchone()[0] == 6
 
 
 def test_valid_rows_are_typed_in_utc_and_ids_keep_leading_zeros(bad_db):
@@ -174,11 +193,36 @@ def test_courses_and_users_are_validated_too(bad_db):
         ("u4", "unparseable_timestamp"),
         ("u5", "unparseable_timestamp"),
         ("u\x00", "invalid_id"),
+        ("u6", "invalid_age_band"),
+        ("u7", "invalid_age_band"),
     ]
     sends = bad_db.execute("select sent_at, reject_reason from rejected_campaign_sends order by 1").fetchall()
     assert sends == [("-infinity", "unparseable_timestamp"), ("infinity", "unparseable_timestamp")]
     consent = dict(bad_db.execute("select user_id, has_marketing_consent from staging.stg_raw__users").fetchall())
-    assert consent == {"007": True, "u2": False}  # missing consent is no consent
+    assert consent == {"007": True, "u2": False, "u8": True}  # missing consent is no consent
+    demographics = bad_db.execute(
+        "select age_band, gender, region, occupation, education from staging.stg_raw__users where user_id = 'u8'"
+    ).fetchone()
+    assert demographics == ("25-34", "f", "tier1", "student", "bachelor")
+
+
+def test_learning_time_and_progress_are_typed(bad_db):
+    assert bad_db.execute(
+        "select duration_seconds, progress from staging.stg_raw__events where event_id = 'ok_learn'"
+    ).fetchone() == (86400.0, 1.0)
+    rejected = bad_db.execute("select duration_seconds, progress from rejected_events where event_id = 'prog_pct'")
+    assert rejected.fetchone() == (None, "50")  # the raw text, as read
+
+
+def test_a_file_with_a_birthdate_or_address_column_is_refused(tmp_path):
+    from learnmart.cli.build import BuildEnvironmentError
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "events.csv").write_text("user_id,event_type,event_ts\nu1,view,2026-01-01\n")
+    (tmp_path / "data" / "users.csv").write_text("user_id,Date_Of_Birth\nu1,1989-04-02\n")
+    with pytest.raises(BuildEnvironmentError, match="users.csv.*'Date_Of_Birth'.*data minimization"):
+        run_build(tmp_path / "data", tmp_path / "w.duckdb", quiet=True)
+    assert not (tmp_path / "w.duckdb").exists()
 
 
 def test_pii_is_hashed_in_staging_and_absent_beyond(bad_db):
@@ -208,7 +252,7 @@ def test_pii_is_hashed_in_staging_and_absent_beyond(bad_db):
 
 
 def test_a_missing_required_column_is_one_clear_error(tmp_path):
-    from learnmart.warehouse import BuildEnvironmentError
+    from learnmart.cli.build import BuildEnvironmentError
 
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "events.csv").write_text("user_id,event_type\nu1,view\n")

@@ -14,6 +14,7 @@
         ('lifecycle_active_days', 1), ('lifecycle_at_risk_days', 1), ('lifecycle_dormant_days', 1),
         ('membership_active_days', 1), ('campaign_window_days', 1), ('eval_holdout_days', 1),
         ('propensity_min_positives', 1), ('propensity_max_window_shift', 0),
+        ('session_gap_minutes', 1), ('k_anonymity', 2),
     ] -%}
     {%- for name, least in whole_numbers -%}
         {%- set value = var(name) -%}

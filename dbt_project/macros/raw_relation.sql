@@ -6,7 +6,7 @@
     {{ return({
         'events': {
             'columns': ['event_id', 'user_id', 'course_id', 'event_type', 'event_ts',
-                        'amount', 'currency', 'rating', 'channel'],
+                        'amount', 'currency', 'rating', 'channel', 'duration_seconds', 'progress'],
             'required': ['user_id', 'event_type', 'event_ts'],
         },
         'courses': {
@@ -15,7 +15,8 @@
             'required': ['course_id'],
         },
         'users': {
-            'columns': ['user_id', 'signup_ts', 'channel', 'marketing_consent', 'email', 'phone'],
+            'columns': ['user_id', 'signup_ts', 'channel', 'marketing_consent', 'email', 'phone',
+                        'age_band', 'gender', 'region', 'occupation', 'education'],
             'required': ['user_id'],
         },
         'campaign_sends': {
@@ -27,6 +28,17 @@
             'required': ['user_id'],
         },
     }) }}
+{% endmacro %}
+
+
+{#-
+    Column names no raw file may have: exact birthdates and addresses identify a person and
+    learnmart needs only bands and regions (docs/raw_contract.md). A file with one of them
+    stops the build, so the value never reaches even staging.
+-#}
+{% macro refused_raw_columns() %}
+    {{ return(['birthdate', 'birth_date', 'date_of_birth', 'dob', 'birthday',
+               'address', 'street', 'street_address', 'home_address', 'postal_address']) }}
 {% endmacro %}
 
 
@@ -207,7 +219,8 @@
 
 {#-
     The contract columns the scans have, {lower-cased name: name as read}. Stops the build
-    when a required column is missing, or when a CSV header names a contract column twice
+    when a required column is missing, when a file has a refused column (refused_raw_columns),
+    or when a CSV header names a contract column twice
     (DuckDB would read the first and rename the second, silently).
 -#}
 {% macro raw_columns(entity, contract, scans, files) %}
@@ -234,6 +247,12 @@
                     ~ "rename or remove one of them") }}
             {%- endfor -%}
         {%- endfor -%}
+    {%- endfor -%}
+    {%- for col in present if col in refused_raw_columns() -%}
+        {{ exceptions.raise_compiler_error(
+            entity ~ " file(s) " ~ (files['parquet'] + files['csv']) | join(', ') ~ " have a column '"
+            ~ present[col] ~ "': learnmart refuses exact birthdates and addresses (data minimization); "
+            ~ "remove it, or deliver age_band or region instead") }}
     {%- endfor -%}
     {%- for col in contract['required'] -%}
         {%- if col not in present -%}

@@ -49,3 +49,18 @@
     {#- one match over the columns joined (concat skips NULLs) costs less than one per column -#}
     regexp_matches(concat({{ columns | join(', ') }}), '[\x00-\x1f\x7f]')
 {%- endmacro %}
+
+
+{#-
+    Whether a (lower-cased) age band is a band: text without digits ('adult', 'unknown'), or
+    a range of ages of at most three digits ('25-34', '25 to 34', '55+', '55<=', '<18',
+    'under 18'). A bare number is an exact age and a date a birth date: neither is a band.
+-#}
+{% macro is_age_band(expr) -%}
+    (
+        not regexp_matches({{ expr }}, '[0-9]')
+        or regexp_full_match({{ expr }}, '(<|<=|>|>=|under|over)? *[0-9]{1,3} *(-|–|~|to) *[0-9]{1,3}')
+        or regexp_full_match({{ expr }}, '[0-9]{1,3} *(\+|<|<=|>|>=|and over|and above|or more)')
+        or regexp_full_match({{ expr }}, '(<|<=|>|>=|under|over) *[0-9]{1,3}')
+    )
+{%- endmacro %}

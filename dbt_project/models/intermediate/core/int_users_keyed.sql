@@ -35,6 +35,11 @@ final as (
         coalesce(users.has_marketing_consent, false) as has_marketing_consent,
         users.email_hash,
         users.phone_hash,
+        users.age_band,
+        users.gender,
+        users.region,
+        users.occupation,
+        users.education,
         users.user_id is not null as in_users_file
     from ids
     left join users on ids.user_id = users.user_id

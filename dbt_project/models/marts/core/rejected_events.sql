@@ -17,6 +17,8 @@ final as (
         currency,
         rating_text as rating,
         channel,
+        duration_text as duration_seconds,
+        progress_text as progress,
         reject_reason
     from validated
     where reject_reason is not null

@@ -15,6 +15,11 @@ final as (
         marketing_consent_text as marketing_consent,
         email_hash,
         phone_hash,
+        age_band,
+        gender,
+        region,
+        occupation,
+        education,
         reject_reason
     from validated
     where reject_reason is not null

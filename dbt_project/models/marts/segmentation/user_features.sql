@@ -26,6 +26,23 @@ context as (
     select as_of from {{ ref('int_build_context') }}
 ),
 
+learning_sessions as (
+    select * from {{ ref('int_learning_sessions_grouped') }}
+),
+
+course_progress as (
+    select * from {{ ref('int_learning_progress_aggregated') }}
+),
+
+completed_courses as (
+    -- courses bought and completed (a complete event, or progress reaching 1)
+    select
+        user_id,
+        count(*) filter (where is_purchased and is_completed) as completed_purchases
+    from course_progress
+    group by user_id
+),
+
 event_counts as (
     select
         user_id,
@@ -151,8 +168,12 @@ final as (
         coalesce(event_counts.completions, 0) as completions,
         case
             when event_counts.course_purchases > 0
-                then least(1.0, event_counts.completions / event_counts.course_purchases)
+                then least(1.0, completed_courses.completed_purchases / event_counts.course_purchases)
         end as completion_rate,
+        learning_sessions.learning_minutes_30d,
+        learning_sessions.learning_minutes_total,
+        coalesce(learning_sessions.learning_sessions, 0) as learning_sessions,
+        learning_sessions.learning_minutes_total / learning_sessions.learning_sessions as avg_session_minutes,
         snapshot.refunds,
         coalesce(event_counts.ratings, 0) as ratings,
         event_counts.avg_rating,
@@ -173,6 +194,8 @@ final as (
     left join top_category on snapshot.user_id = top_category.user_id
     left join top_format on snapshot.user_id = top_format.user_id
     left join price_bands on snapshot.user_id = price_bands.user_id
+    left join learning_sessions on snapshot.user_id = learning_sessions.user_id
+    left join completed_courses on snapshot.user_id = completed_courses.user_id
 )
 
 select * from final

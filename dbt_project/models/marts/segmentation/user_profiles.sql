@@ -1,13 +1,18 @@
 {#-
     One row per user: the profile (用户画像) a marketer reads - tier, stage, top three
     categories with their share of the user's affinity, preferred format and price band,
-    propensity, last purchase, and the recommended next action: the highest-priority
-    playbook in the seed campaign_playbooks whose targeting matches the user.
+    propensity, last purchase, learning time, the user's generalized demographics (bands
+    and regions, never a birthdate or an address), and the recommended next action: the
+    highest-priority playbook in the seed campaign_playbooks whose targeting matches the user.
 -#}
 with
 
 features as (
     select * from {{ ref('user_features') }}
+),
+
+users as (
+    select * from {{ ref('int_users_keyed') }}
 ),
 
 segments as (
@@ -88,10 +93,18 @@ final as (
         last_orders.last_purchase_amount,
         features.is_member,
         features.current_checkin_streak,
+        features.learning_minutes_30d,
+        features.completion_rate,
+        users.age_band,
+        users.gender,
+        users.region,
+        users.occupation,
+        users.education,
         next_actions.next_campaign,
         next_actions.next_action
     from features
     inner join segments on features.user_id = segments.user_id
+    inner join users on features.user_key = users.user_key
     left join top_categories on features.user_id = top_categories.user_id
     left join last_orders on features.user_id = last_orders.user_id
     left join next_actions on features.user_id = next_actions.user_id

@@ -21,6 +21,8 @@ final as (
         currency,
         rating,
         channel,
+        duration_seconds,
+        progress,
         _source_file as source_file,
         _loaded_at as loaded_at
     from validated

@@ -12,7 +12,12 @@ final as (
         -- missing consent means no consent
         coalesce(marketing_consent, false) as has_marketing_consent,
         email_hash,
-        phone_hash
+        phone_hash,
+        age_band,
+        gender,
+        region,
+        occupation,
+        education
     from validated
     where reject_reason is null
 )

@@ -93,6 +93,10 @@ typed as (
         rating as rating_text,
         {{ raw_number('rating', 'double') }} as rating_value,
         lower(channel) as channel,
+        duration_seconds as duration_text,
+        {{ raw_number('duration_seconds', 'double') }} as duration_value,
+        progress as progress_text,
+        {{ raw_number('progress', 'double') }} as progress_value,
         is_repeat_copy
     from rows_to_check
     {% if is_incremental() -%}
@@ -132,6 +136,11 @@ checked as not materialized (
                     or rating_value != floor(rating_value)
                 )
                 then 'rating_out_of_range'
+            when duration_text is not null and duration_value is null then 'invalid_duration'
+            -- a day is the most one event can last: more is a unit or clock error
+            when duration_value < 0 or duration_value > 86400 then 'duration_out_of_range'
+            when progress_text is not null and (progress_value is null or progress_value not between 0 and 1)
+                then 'progress_out_of_range'
         end as contract_violation
     from typed
     cross join catalog
@@ -186,6 +195,10 @@ final as (
         -- only a valid rating is cast: NaN, inf or 3000000000 would fail the cast, and they are rejected
         case when event_type = 'rating' and reject_reason is null then cast(rating_value as integer) end as rating,
         channel,
+        case when reject_reason is not null then duration_text end as duration_text,
+        case when reject_reason is null then duration_value end as duration_seconds,
+        case when reject_reason is not null then progress_text end as progress_text,
+        case when reject_reason is null then progress_value end as progress,
         reject_reason,
         {{ built_at() }} as _loaded_at
     from verdicts

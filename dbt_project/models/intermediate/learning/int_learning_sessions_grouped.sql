@@ -1,0 +1,48 @@
+{#-
+    One row per user with at least one event that carries a duration: learning time in
+    total and in the 30 days before as-of, and learning sessions. A session is a run of
+    timed events with gaps under var('session_gap_minutes') between one event's end
+    (event_ts + duration) and the next one's start, the inactivity rule of web analytics.
+-#}
+with
+
+events as (
+    select
+        user_id,
+        event_ts,
+        duration_seconds
+    from {{ ref('int_events_windowed') }}
+    where duration_seconds is not null
+),
+
+context as (
+    select as_of from {{ ref('int_build_context') }}
+),
+
+gaps as (
+    select
+        user_id,
+        event_ts,
+        duration_seconds,
+        epoch(event_ts) - lag(epoch(event_ts) + duration_seconds) over (
+            partition by user_id order by event_ts, duration_seconds
+        ) as gap_seconds
+    from events
+),
+
+final as (
+    select
+        gaps.user_id,
+        sum(gaps.duration_seconds) / 60.0 as learning_minutes_total,
+        coalesce(
+            sum(gaps.duration_seconds) filter (where gaps.event_ts > context.as_of - interval 30 day), 0
+        ) / 60.0 as learning_minutes_30d,
+        count(*) filter (
+            where gaps.gap_seconds is null or gaps.gap_seconds > 60 * {{ var('session_gap_minutes') }}
+        ) as learning_sessions
+    from gaps
+    cross join context
+    group by gaps.user_id
+)
+
+select * from final
