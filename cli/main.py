@@ -5,7 +5,7 @@ neither dbt nor pandas nor pyarrow, so a cold process answers quickly.
 """
 
 # no `from __future__ import annotations`: typer would eval() every string annotation of
-# every command at each start, about 10 ms of a cold `learnmart recommend`
+# every command at each start, which a cold `learnmart recommend` would pay for nothing
 
 import enum
 from pathlib import Path
@@ -328,7 +328,7 @@ def recommend(
 
     con = open_readonly(_db(db))
     # `rank <= k`, not `limit k`: one scan of the user's row group instead of a top-k plan
-    # that reads it twice (2-3 ms against 4-5 ms); ranks run 1..n (test ranks_from_one)
+    # that reads it twice; ranks run 1..n (test ranks_from_one)
     cols, rows = query(
         con,
         """
@@ -378,8 +378,6 @@ def evaluate(
     import shutil
     import tempfile
 
-    from learnmart.cli.db import open_readonly, query
-
     if relevance not in ("positive", "any"):
         raise fail(f"--relevance must be positive or any, not {relevance!r}", EXIT_ENV)
     splits = ["temporal", "user_random"] if split is Split.both else [split.value.replace("-", "_")]
@@ -394,36 +392,49 @@ def evaluate(
                 target = db
             else:
                 target = db.with_name(f"{db.stem}.{name}{db.suffix}")
-            message(f"evaluating the {name} split ...")
-            _build_or_exit(
-                data,
-                target,
-                quiet=True,
-                extra_vars={"eval_split": name, "rec_k": k, "eval_relevance": relevance},
-            )
-            con = open_readonly(target)
-            columns, rows = query(
-                con,
-                """
-                select split, ranker, k, users,
-                       round(precision_at_k, 4) as precision_at_k,
-                       round(recall_at_k, 4) as recall_at_k,
-                       round(ndcg_at_k, 4) as ndcg_at_k,
-                       round(map_at_k, 4) as map_at_k,
-                       round(hit_rate, 4) as hit_rate,
-                       round(catalog_coverage, 4) as catalog_coverage,
-                       status
-                from recommendation_evaluation
-                order by case ranker when 'model' then 0 when 'popularity' then 1 when 'sar' then 2 else 3 end
-                """,
-            )
-            con.close()
+            columns, rows = _evaluate_split(data, target, name, k, relevance)
             results.extend(dict(zip(columns, row, strict=True)) for row in rows)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     if json_out is not None:
         json_out.write_text(json.dumps(results, default=str, indent=2) + "\n")
     render(columns, [list(r.values()) for r in results], fmt, title=f"Offline evaluation at k={k}")
+    _say_evaluation(results, splits, k)
+
+
+def _evaluate_split(data: Path, target: Path, name: str, k: int, relevance: str) -> tuple[list[str], list]:
+    """Build ``data`` into ``target`` under one split; its recommendation_evaluation rows."""
+    from learnmart.cli.db import open_readonly, query
+
+    message(f"evaluating the {name} split ...")
+    _build_or_exit(
+        data,
+        target,
+        quiet=True,
+        extra_vars={"eval_split": name, "rec_k": k, "eval_relevance": relevance},
+    )
+    con = open_readonly(target)
+    columns, rows = query(
+        con,
+        """
+        select split, ranker, k, users,
+               round(precision_at_k, 4) as precision_at_k,
+               round(recall_at_k, 4) as recall_at_k,
+               round(ndcg_at_k, 4) as ndcg_at_k,
+               round(map_at_k, 4) as map_at_k,
+               round(hit_rate, 4) as hit_rate,
+               round(catalog_coverage, 4) as catalog_coverage,
+               status
+        from recommendation_evaluation
+        order by case ranker when 'model' then 0 when 'popularity' then 1 when 'sar' then 2 else 3 end
+        """,
+    )
+    con.close()
+    return columns, rows
+
+
+def _say_evaluation(results: list[dict], splits: list[str], k: int) -> None:
+    """One line per split on stderr: the model's NDCG beside the baselines', or why there is none."""
     for name in splits:
         by = {r["ranker"]: r for r in results if r["split"] == name}
         model = by.get("model")
@@ -493,20 +504,7 @@ def campaigns(db: DbOption = None, fmt: Format = FORMAT_OPTION) -> None:
     from learnmart.cli.db import open_readonly, query
 
     con = open_readonly(_db(db))
-    cols, rows = query(
-        con,
-        """
-        select
-            p.campaign, p.priority, p.offer, p.channel, p.target_segments, p.target_stages,
-            p.control_share, p.stackable,
-            count(a.user_key) filter (where a."group" = 'treatment') as treatment,
-            count(a.user_key) filter (where a."group" = 'control') as control
-        from seeds.campaign_playbooks as p
-        left join campaign_audiences as a on p.campaign = a.campaign
-        group by all
-        order by p.priority
-        """,
-    )
+    cols, rows = query(con, "select * from campaign_summary order by priority, campaign")
     render(cols, rows, fmt, title="Campaign playbooks")
 
 
@@ -528,15 +526,8 @@ def audience(
     chosen = [x for x in (campaign, interest, lookalike) if x is not None]
     if len(chosen) != 1:
         raise fail("give exactly one of --campaign, --interest, --lookalike", EXIT_ENV)
+    _check_export_path(out, force)
     suffix = out.suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise fail(f"--out must end in .csv or .parquet, not {out.name!r}", EXIT_ENV)
-    if out.is_dir():
-        raise fail(f"--out {out} is a directory: name the file to write", EXIT_ENV)
-    if out.exists() and not force:
-        raise fail(f"{out} exists; pass --force to overwrite it", EXIT_ENV)
-    if not out.parent.is_dir():
-        raise fail(f"folder {out.parent} does not exist", EXIT_ENV)
     con = open_readonly(_db(db))
     _, salted = query(con, "select salt_configured from intermediate.int_model_parameters")
     if not salted or not salted[0][0]:
@@ -545,27 +536,26 @@ def audience(
             "set LEARNMART_SALT and rebuild before exporting",
             EXIT_ENV,
         )
-    limit = f"limit {min(int(size), ROWS_CAP)}" if size else ""
+    top = min(int(size), ROWS_CAP) if size else ROWS_CAP  # the marts rank each audience 1..n
     if campaign is not None:
-        _, known = query(con, "select 1 from seeds.campaign_playbooks where campaign = ?", [campaign])
+        _, known = query(con, "select 1 from campaign_summary where campaign = ?", [campaign])
         if not known:
             raise fail(f"unknown campaign {campaign!r} (see `learnmart campaigns`)", EXIT_NOT_FOUND)
         sql = """
             select user_key, "group", campaign, rfm_segment, lifecycle_stage, offer_course_id
-            from campaign_audiences where campaign = $1 order by user_key
+            from campaign_audiences where campaign = $1 order by audience_rank
         """
         param = campaign
     elif interest is not None:
         sql = f"""
             select user_key, 'treatment' as "group", category, interest_rank, interest_share
-            from interest_audiences where category = $1
-            order by interest_rank, interest_share desc, user_key {limit}
+            from interest_audiences where category = $1 and audience_rank <= {top} order by audience_rank
         """
         param = interest
     else:
         sql = f"""
             select user_key, 'treatment' as "group", course_id, lookalike_rank, score
-            from course_lookalikes where course_id = $1 order by lookalike_rank {limit}
+            from course_lookalikes where course_id = $1 and lookalike_rank <= {top} order by lookalike_rank
         """
         param = lookalike
     _, counts = query(con, f'select "group", count(*) from ({sql}) group by 1 order by 1', [param])
@@ -575,6 +565,18 @@ def audience(
     for group, n in counts:
         message(f"{group}: {n:,}")
     message(f"wrote {sum(n for _, n in counts):,} pseudonymous keys to {out}")
+
+
+def _check_export_path(out: Path, force: bool) -> None:
+    """Refuse an --out that cannot be written as asked, before anything is read."""
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        raise fail(f"--out must end in .csv or .parquet, not {out.name!r}", EXIT_ENV)
+    if out.is_dir():
+        raise fail(f"--out {out} is a directory: name the file to write", EXIT_ENV)
+    if out.exists() and not force:
+        raise fail(f"{out} exists; pass --force to overwrite it", EXIT_ENV)
+    if not out.parent.is_dir():
+        raise fail(f"folder {out.parent} does not exist", EXIT_ENV)
 
 
 def _export(con, sql: str, param: str, out: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import stat
 from pathlib import Path
@@ -119,6 +120,37 @@ def test_one_non_stackable_campaign_per_user(campaign_db):
         """
     ).fetchone()[0]
     assert worst == 1
+
+
+def test_campaigns_and_audience_orders_come_from_the_marts(campaign_db, tmp_path):
+    """`learnmart campaigns` is campaign_summary as it is: every playbook, with its audience's
+    group sizes; `audience --size N` exports the mart's ranks 1..N in the mart's order."""
+    con = duckdb.connect(str(campaign_db), read_only=True)
+    expected = con.execute(
+        """
+        select p.campaign, p.priority,
+               count(a.user_key) filter (where a."group" = 'treatment'),
+               count(a.user_key) filter (where a."group" = 'control')
+        from seeds.campaign_playbooks as p left join campaign_audiences as a using (campaign)
+        group by all order by p.priority, p.campaign
+        """
+    ).fetchall()
+    category, first = con.execute(
+        """
+        select category, list(user_key order by interest_rank, interest_share desc, user_key)[1:5]
+        from interest_audiences group by category order by count(*) desc, category limit 1
+        """
+    ).fetchone()
+    con.close()
+    shown = run_cli("campaigns", "--db", str(campaign_db), "--format", "json")
+    assert shown.returncode == 0, shown.stderr
+    rows = json.loads(shown.stdout)
+    assert [(r["campaign"], r["priority"], r["treatment"], r["control"]) for r in rows] == expected
+    assert any(r["treatment"] for r in rows)
+    out = tmp_path / "top.csv"
+    exported = run_cli("audience", "--interest", category, "--size", "5", "--out", str(out), "--db", str(campaign_db))
+    assert exported.returncode == 0, exported.stderr
+    assert [line.split(",")[0] for line in out.read_text().splitlines()[1:]] == first
 
 
 def test_campaign_results_recover_the_simulated_lift(campaign_db, campaign_data):

@@ -52,7 +52,8 @@ final as (
             when {{ hash_fraction("assigned.campaign || ':' || assigned.user_id") }} < assigned.control_share
                 then 'control'
             else 'treatment'
-        end as "group"
+        end as "group",
+        row_number() over (partition by assigned.campaign order by assigned.user_key) as audience_rank
     from assigned
     left join recommendations on assigned.user_id = recommendations.user_id
 )

@@ -28,7 +28,11 @@ final as (
         interests.interest_rank,
         interests.share as interest_share,
         profiles.rfm_segment,
-        profiles.purchase_propensity
+        profiles.purchase_propensity,
+        row_number() over (
+            partition by interests.category
+            order by interests.interest_rank, interests.share desc, marketable.user_key
+        ) as audience_rank
     from interests
     inner join marketable on interests.user_id = marketable.user_id
     inner join profiles on interests.user_id = profiles.user_id
