@@ -14,7 +14,9 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# The raw entities of the contract (dbt macro raw_contract has their columns).
+# The raw entities of the contract, which Python needs before dbt runs (to find and hash
+# their files); dbt's home for them is macro raw_contract, with their columns, which dbt
+# needs while parsing. tests/unit/test_lists.py fails when the two differ.
 RAW_ENTITIES = ("events", "courses", "users", "campaign_sends", "suppressions")
 # What a data file's name ends with, in any case: DuckDB reads gzip-compressed CSV as it is.
 DATA_SUFFIXES = (".parquet", ".csv", ".csv.gz")

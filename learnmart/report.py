@@ -23,6 +23,8 @@ from typing import Any
 import altair as alt
 import vl_convert as vlc
 
+from learnmart.raw_files import RAW_ENTITIES
+
 # No source of any kind: the SVG charts and the styles are inline, and a data: image is
 # all a browser's own rendering might ask for.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -36,13 +38,7 @@ VEGA_CONFIG = {
     "view": {"stroke": None},
 }
 
-REJECTED_MARTS = (
-    "rejected_events",
-    "rejected_courses",
-    "rejected_users",
-    "rejected_campaign_sends",
-    "rejected_suppressions",
-)
+REJECTED_MARTS = tuple(f"rejected_{entity}" for entity in RAW_ENTITIES)
 # Marts the report draws once learnmart builds them (issue 28: "clusters and tags, once they exist").
 NOT_YET_BUILT = {"user_clusters", "user_tags"}
 LIFECYCLE_ORDER = ["prospect", "new", "active", "at_risk", "dormant", "churned", "refunded"]

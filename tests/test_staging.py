@@ -10,7 +10,7 @@ import textwrap
 import duckdb
 import pytest
 
-from learnmart.cli.build import run_build
+from learnmart.warehouse.engine import run_build
 
 from .conftest import REPO
 
@@ -215,7 +215,7 @@ def test_learning_time_and_progress_are_typed(bad_db):
 
 
 def test_a_file_with_a_birthdate_or_address_column_is_refused(tmp_path):
-    from learnmart.cli.build import BuildEnvironmentError
+    from learnmart.warehouse import BuildEnvironmentError
 
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "events.csv").write_text("user_id,event_type,event_ts\nu1,view,2026-01-01\n")
@@ -252,7 +252,7 @@ def test_pii_is_hashed_in_staging_and_absent_beyond(bad_db):
 
 
 def test_a_missing_required_column_is_one_clear_error(tmp_path):
-    from learnmart.cli.build import BuildEnvironmentError
+    from learnmart.warehouse import BuildEnvironmentError
 
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "events.csv").write_text("user_id,event_type\nu1,view\n")

@@ -1,6 +1,6 @@
 -- Nothing is lost between the raw files and staging: for every raw entity,
 -- rows accepted into stg_* plus rows in rejected_* equal the rows read.
-{%- for entity in ['events', 'courses', 'users', 'campaign_sends', 'suppressions'] %}
+{%- for entity in raw_contract() %}
 select
     '{{ entity }}' as entity,
     (select count(*) from {{ ref('base_raw__' ~ entity) }}) as rows_read,

@@ -6,7 +6,7 @@ context as (
 ),
 
 counts as (
-    {%- for entity in ['events', 'courses', 'users', 'campaign_sends', 'suppressions'] %}
+    {%- for entity in raw_contract() %}
     select
         '{{ entity }}' as entity,
         count(*) as rows_read,
