@@ -480,11 +480,25 @@ def profile(
     db: DbOption = None,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
-    """One user's profile: tier, stage, interests, propensity and next best action."""
+    """One user's profile: tier, stage, interests, propensity, next best action, demographics,
+    behavioural cluster and tags."""
     from learnmart.cli.db import open_readonly, query
 
     con = open_readonly(_db(db))
-    cols, rows = query(con, "select * from user_profiles where user_id = ?", [user_id])
+    cols, rows = query(
+        con,
+        """
+        select
+            profiles.*,
+            clusters.cluster_id,
+            clusters.cluster_name,
+            (select list(tag order by tag) from user_tags where user_tags.user_id = profiles.user_id) as tags
+        from user_profiles as profiles
+        left join user_clusters as clusters on profiles.user_id = clusters.user_id
+        where profiles.user_id = ?
+        """,
+        [user_id],
+    )
     if not rows:
         raise fail(f"unknown user {user_id!r}", EXIT_NOT_FOUND)
     if fmt is Format.table:

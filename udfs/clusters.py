@@ -37,48 +37,67 @@ def standardize(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return (x - means) / stds, means, stds
 
 
-def _squared_distances(x: np.ndarray, centroids: np.ndarray) -> np.ndarray:
-    """rows x k squared Euclidean distances, in blocks of rows."""
-    out = np.empty((len(x), len(centroids)))
+def _squared_distances(x: np.ndarray, centroids: np.ndarray, x_sq: np.ndarray | None = None) -> np.ndarray:
+    """rows x k squared Euclidean distances, in blocks of rows (in x's float type); ``x_sq``
+    is the rows' squared norms when the caller has them (Lloyd's loop computes them once)."""
+    out = np.empty((len(x), len(centroids)), dtype=x.dtype)
+    centroids = centroids.astype(x.dtype, copy=False)
     c_norm = (centroids**2).sum(axis=1)
+    x_sq = (x**2).sum(axis=1) if x_sq is None else x_sq
     for lo in range(0, len(x), BLOCK):
-        block = x[lo : lo + BLOCK]
-        d = (block**2).sum(axis=1)[:, None] - 2.0 * block @ centroids.T + c_norm[None, :]
-        out[lo : lo + BLOCK] = np.maximum(d, 0.0)
+        d = out[lo : lo + BLOCK]
+        np.matmul(x[lo : lo + BLOCK], centroids.T, out=d)
+        d *= -2.0
+        d += x_sq[lo : lo + BLOCK, None]
+        d += c_norm[None, :]
+        np.maximum(d, 0.0, out=d)
     return out
 
 
 def _plus_plus(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     """k-means++ seeding (Arthur & Vassilvitskii 2007): each next centre drawn with
     probability proportional to the squared distance to the nearest centre so far."""
+    x_sq = (x**2).sum(axis=1)
     centres = [x[rng.integers(len(x))]]
-    nearest = _squared_distances(x, np.array(centres))[:, 0]
+    nearest = _squared_distances(x, np.array(centres), x_sq)[:, 0].astype(np.float64)
     for _ in range(1, k):
         total = nearest.sum()
         pick = rng.integers(len(x)) if total <= 0 else rng.choice(len(x), p=nearest / total)
         centres.append(x[pick])
-        nearest = np.minimum(nearest, _squared_distances(x, x[pick][None, :])[:, 0])
+        nearest = np.minimum(nearest, _squared_distances(x, x[pick][None, :], x_sq)[:, 0])
     return np.array(centres)
 
 
-def kmeans(x: np.ndarray, k: int, seed: int = 42, max_iter: int = 100, tol: float = 1e-6) -> Clustering:
-    """Lloyd's k-means from a seeded k-means++ start; an emptied cluster is re-seeded at the
-    point farthest from its centre. k is capped at the number of distinct rows."""
-    x = np.asarray(x, dtype=np.float64)
-    k = max(1, min(k, len(np.unique(x, axis=0)) if len(x) else 1))
+def kmeans(
+    x: np.ndarray,
+    k: int,
+    seed: int = 42,
+    max_iter: int = 100,
+    tol: float = 1e-6,
+    init: np.ndarray | None = None,
+) -> Clustering:
+    """Lloyd's k-means from a seeded k-means++ start, or from the centroids ``init`` (a warm
+    start: k is then len(init)); an emptied cluster is re-seeded at the point farthest from
+    its centre. k is capped at the number of distinct rows. float32 input is kept float32."""
+    x = np.asarray(x)
+    if x.dtype != np.float32:
+        x = x.astype(np.float64)
+    distinct = len(np.unique(x, axis=0)) if init is None and len(x) else 1
+    k = len(init) if init is not None else max(1, min(k, distinct))
     if not len(x):
         return Clustering(np.zeros(0, dtype=np.int64), np.zeros((k, x.shape[1])), np.zeros(0), 0.0, 0, True)
     rng = np.random.default_rng(seed)
-    centroids = _plus_plus(x, k, rng)
+    centroids = _plus_plus(x, k, rng) if init is None else np.array(init, dtype=x.dtype)
     converged, iterations = False, 0
+    x_sq = (x**2).sum(axis=1)
     for iterations in range(1, max_iter + 1):  # noqa: B007 - the count is reported
-        d = _squared_distances(x, centroids)
+        d = _squared_distances(x, centroids, x_sq)
         labels = d.argmin(axis=1)
         moved = _update(x, labels, d, centroids)
         if moved <= tol * (1.0 + np.abs(centroids).max()):
             converged = True
             break
-    d = _squared_distances(x, centroids)
+    d = _squared_distances(x, centroids, x_sq)
     labels = d.argmin(axis=1)
     return _numbered(x, labels, centroids, d, iterations, converged)
 
@@ -87,8 +106,8 @@ def _update(x: np.ndarray, labels: np.ndarray, d: np.ndarray, centroids: np.ndar
     """Move each centroid to its members' mean (in place); returns the largest move."""
     k = len(centroids)
     counts = np.bincount(labels, minlength=k)
-    sums = np.zeros_like(centroids)
-    np.add.at(sums, labels, x)
+    # a weighted bincount per column: much faster than np.add.at over the rows
+    sums = np.column_stack([np.bincount(labels, weights=x[:, j], minlength=k) for j in range(x.shape[1])])
     new = centroids.copy()
     filled = counts > 0
     new[filled] = sums[filled] / counts[filled, None]
@@ -150,15 +169,75 @@ def choose_k(
     return best, scores
 
 
-def names(centroids: np.ndarray, features: list[str], top: int = 2, threshold: float = 0.5) -> list[str]:
-    """A readable name per cluster from its centroid's largest z-scores: "high x, low y";
-    "average" when no feature stands out by ``threshold`` standard deviations."""
+def names(
+    centroids: np.ndarray, features: list[str | tuple[str, str]], top: int = 2, threshold: float = 0.5
+) -> list[str]:
+    """A readable name per cluster from its centroid's largest z-scores: "high x, low y", or
+    a feature's own words when given as (when high, when low), e.g. ("audio listeners",
+    "few audio courses"); "average" when no feature stands out by ``threshold`` standard
+    deviations. A name two clusters would share gets the cluster's id after it."""
     out = []
     for centre in centroids:
         order = np.argsort(-np.abs(centre), kind="stable")[:top]
-        parts = [f"{'high' if centre[j] > 0 else 'low'} {features[j]}" for j in order if abs(centre[j]) >= threshold]
+        parts = [_words(features[j], centre[j] > 0) for j in order if abs(centre[j]) >= threshold]
         out.append(", ".join(parts) if parts else "average")
-    return out
+    seen = {name: out.count(name) for name in out}
+    return [f"{name} ({i})" if seen[name] > 1 else name for i, name in enumerate(out)]
+
+
+def _words(feature: str | tuple[str, str], high: bool) -> str:
+    if isinstance(feature, tuple):
+        return feature[0] if high else feature[1]
+    return f"{'high' if high else 'low'} {feature}"
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A clustering of every row, with how its k was chosen and how good it is."""
+
+    clustering: Clustering
+    k_scores: dict[int, float]  # silhouette of each k tried on the sample (empty when k was pinned)
+    silhouette: float  # of the final clustering, on a seeded sample of rows
+    baseline: float  # of the same k on the sample with each column shuffled on its own (no structure)
+    sample_rows: int
+
+
+def fit(
+    z: np.ndarray,
+    k_min: int,
+    k_max: int,
+    k: int | None = None,
+    seed: int = 42,
+    sample_rows: int = 20000,
+    silhouette_rows: int = 2000,
+    full_iter: int = 20,
+    n_init: int = 3,
+) -> Fit:
+    """Cluster the standardized rows ``z``: k chosen by silhouette on a seeded sample of at
+    most ``sample_rows`` rows (or pinned by ``k``), fitted there from the best of ``n_init``
+    k-means++ starts, then
+    on every row warm-started from the sample's centroids for at most ``full_iter`` Lloyd
+    steps in float32 (z-scores need no more precision), so the cost of the full fit grows
+    with the rows by a few passes only. The baseline silhouette is that of the same k on the
+    sample with every column shuffled on its own: what k-means finds where there is no group."""
+    z = np.asarray(z, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(len(z), size=min(sample_rows, len(z)), replace=False)) if len(z) else np.zeros(0, int)
+    part = z[rows]
+    fits = {}
+    scores: dict[int, float] = {}
+    for candidate in [k] if k is not None else range(k_min, k_max + 1):
+        # the best of a few seeded starts: one k-means++ start can settle in a poor optimum
+        tries = [kmeans(part, candidate, seed + i) for i in range(n_init)]
+        fits[candidate] = min(tries, key=lambda t: t.inertia)
+        if k is None:
+            scores[candidate] = silhouette(part, fits[candidate].labels, silhouette_rows, seed)
+    best = k if k is not None else max(scores, key=lambda c: (round(scores[c], 12), -c))
+    start = fits[best].centroids
+    full = kmeans(z.astype(np.float32), len(start), seed, max_iter=full_iter, init=start.astype(np.float32))
+    shuffled = np.column_stack([rng.permutation(col) for col in part.T]) if len(part) else part
+    baseline = silhouette(shuffled, kmeans(shuffled, len(start), seed).labels, silhouette_rows, seed)
+    return Fit(full, scores, silhouette(z, full.labels, silhouette_rows, seed), baseline, len(rows))
 
 
 def adjusted_rand_index(truth: np.ndarray, labels: np.ndarray) -> float:

@@ -67,3 +67,29 @@ def test_adjusted_rand_index_by_hand():
     # the worked example of Hubert & Arabie's index: one point moved between two groups of three
     value = cl.adjusted_rand_index(np.array([0, 0, 0, 1, 1, 1]), np.array([0, 0, 1, 1, 1, 1]))
     assert value == pytest.approx(0.3243243243, abs=1e-9)
+
+
+def test_fit_chooses_k_on_a_sample_and_warm_starts_every_row():
+    x, truth = _blobs(sizes=(6000, 4000, 3000, 2000), dims=6, seed=8)
+    z, _, _ = cl.standardize(x)
+    fit = cl.fit(z, 2, 6, seed=3, sample_rows=2000)
+    assert fit.sample_rows == 2000 and set(fit.k_scores) == {2, 3, 4, 5, 6}
+    assert len(fit.clustering.centroids) == 4 and fit.clustering.converged
+    assert cl.adjusted_rand_index(truth, fit.clustering.labels) > 0.95
+    # planted groups stand out against the same k on shuffled columns (no groups)
+    assert fit.silhouette > 0.5 > fit.baseline
+    again = cl.fit(z, 2, 6, seed=3, sample_rows=2000)
+    assert np.array_equal(again.clustering.labels, fit.clustering.labels)
+    pinned = cl.fit(z, 2, 6, k=3, seed=3, sample_rows=2000)
+    assert pinned.k_scores == {} and len(pinned.clustering.centroids) == 3
+
+
+def test_fit_of_no_rows_is_one_empty_cluster():
+    fit = cl.fit(np.zeros((0, 3)), 3, 8)
+    assert len(fit.clustering.labels) == 0 and len(fit.clustering.centroids) == 1
+
+
+def test_names_in_a_features_own_words_and_never_twice():
+    centroids = np.array([[1.5, -0.8], [-1.0, 0.1], [-1.2, 0.0]])
+    words = [("audio listeners", "little audio"), ("evenings", "daytime")]
+    assert cl.names(centroids, words) == ["audio listeners, daytime", "little audio (1)", "little audio (2)"]

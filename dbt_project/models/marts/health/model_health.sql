@@ -66,6 +66,10 @@ evaluation as (
     select * from {{ ref('recommendation_evaluation') }}
 ),
 
+clusters as (
+    select * from {{ ref('int_clusters_fitted') }}
+),
+
 propensity_checks as (
     select
         'propensity_window' as check_name,
@@ -266,8 +270,36 @@ recommendation_checks as (
     where ranker = 'model'
 ),
 
+cluster_checks as (
+    -- degenerate: no cluster, an empty one, or no more structure than shuffled features have
+    select
+        'clusters_fit' as check_name,
+        case
+            when count(*) = 0 or min(users) = 0 then 'fail'
+            when any_value(silhouette) <= 0 or any_value(silhouette) <= any_value(baseline_silhouette)
+                or count(*) < 2 or not bool_and(converged) then 'warn'
+            else 'ok'
+        end as status,
+        any_value(silhouette) as value,
+        any_value(baseline_silhouette) as threshold,
+        case
+            when count(*) = 0 then 'No behavioural clusters: no users'
+            else count(*) || ' behavioural clusters (k by ' || any_value(k_chosen_by) || '; silhouette '
+                || coalesce(any_value(silhouette_by_k), '-') || '): silhouette ' || round(any_value(silhouette), 3)
+                || ' against ' || round(any_value(baseline_silhouette), 3) || ' for the same k on shuffled features'
+                || case when min(users) = 0 then '; a cluster is empty' else '' end
+                || case when not bool_and(converged) then '; the full fit did not converge in '
+                    || any_value(iterations) || ' steps' else '' end
+                || case when any_value(silhouette) <= any_value(baseline_silhouette)
+                    then '; no clearer than chance: read the clusters as bands, not groups' else '' end
+        end
+    from clusters
+),
+
 final as (
     select * from propensity_checks
+    union all
+    select * from cluster_checks
     union all
     select * from segment_checks
     union all
@@ -279,6 +311,7 @@ select
         when check_name like 'propensity%' then 'propensity'
         when check_name like 'evaluation%' then 'evaluation'
         when check_name like 'rec%' then 'recommendations'
+        when check_name like 'clusters%' then 'clusters'
         else 'segments'
     end as area,
     check_name,
