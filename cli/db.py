@@ -9,8 +9,8 @@ from learnmart.cli.output import EXIT_ENV, fail
 try:
     # DuckDB's engine itself, which the `duckdb` package re-exports: a lookup only needs
     # connect / execute / fetchall and the exception classes, and importing the package
-    # also loads its Python API (relations, expressions, version metadata) - about 80 ms
-    # of a cold `learnmart recommend` (90 against 175 ms for the bare script at 200k users)
+    # also loads its Python API (relations, expressions, version metadata), a large share
+    # of a cold `learnmart recommend`
     import _duckdb as duckdb
 except ImportError:  # a duckdb build that does not ship the engine as a top-level module
     import duckdb

@@ -104,8 +104,8 @@ def _width(text: str) -> int:
 def text_table(columns: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None) -> str:
     """An aligned plain-text table (header, rule, rows), padded by display width.
 
-    Plain text on purpose: rendering with rich cost a cold `learnmart recommend` about 80 ms
-    of imports, a quarter of its time. Line breaks and tabs in a cell are shown as spaces,
+    Plain text on purpose: rich's imports would be a large share of a cold `learnmart
+    recommend`. Line breaks and tabs in a cell are shown as spaces,
     and other control characters are dropped (a course title is data, not terminal codes).
     """
     cells = [[_printable(str(c)) for c in row] for row in [columns, *rows]]

@@ -187,7 +187,7 @@ def fit(x: np.ndarray, t_x: np.ndarray, t: np.ndarray, start: BgNbdParams | None
         return BgNbdParams(1.0, 1.0, 1.0, 1.0, 0.0, 0)
     if start is None:
         # far from the optimum, full Newton steps overshoot along the flat (a, b) ridge:
-        # damped first steps took 10 iterations at M and L where undamped ones took 35-55
+        # damped first steps reach it in far fewer iterations than undamped ones
         first = np.log([1.0, max(float(np.mean(t)), 1.0), 1.0, 1.0])
         damping = 0.1
     else:

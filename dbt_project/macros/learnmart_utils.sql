@@ -3,7 +3,7 @@
     inputs_fingerprint. `learnmart build` passes them as $LEARNMART_DATA_DIR,
     $LEARNMART_BUILT_AT, $LEARNMART_BUILD_FINGERPRINT and $LEARNMART_INPUTS_FINGERPRINT, read
     only when the models run (execute): dbt's parse cache is keyed on --vars, so passing them
-    as vars made every build parse the project from scratch (about 6 s). Without the
+    as vars made every build parse the project from scratch. Without the
     variable (dbt run directly), var(name) as usual.
 -#}
 {% macro build_setting(name, default=none) -%}
