@@ -23,6 +23,16 @@ What it models (every knob is a field of :class:`GeneratorConfig`):
 - **Memberships**: a share of users buys monthly (recurring until churn) or annual
   memberships: purchases without a course.
 - **Check-ins**: learners check in on the days they study.
+- **Personas** (``PERSONAS``): each user is one of five learner types that drive activity,
+  lifetime, time of day, format mix (audio), price sensitivity and promotion response,
+  completion and learning time. ``truth/personas.csv`` (user_id, persona) is the answer key
+  that clustering is judged against (adjusted Rand index).
+- **Learning time**: every view, trial and lesson carries ``duration_seconds``; a bought
+  course is followed by lessons (views of it) whose ``progress`` climbs to 1 at completion,
+  or stalls below 1 when the user gives up.
+- **Demographics**, generalized only (``users``: age_band, gender, region as a city tier,
+  occupation, education), loosely tied to the persona. One region (``overseas``) is rare on
+  purpose, so that k-anonymity has small cells to suppress.
 - **Malformed rows** (``malformed_share``, 0 switches them off): one of each contract
   violation in turn (unknown event type, missing user, unparseable or future timestamp,
   non-positive amount, rating out of range, missing course, unknown course, duplicate id).
@@ -84,8 +94,59 @@ EVENT_SCHEMA = pa.schema(
         ("currency", pa.string()),
         ("rating", pa.int64()),
         ("channel", pa.string()),
+        ("duration_seconds", pa.float64()),
+        ("progress", pa.float64()),
     ]
 )
+# Learner personas: the generator's answer key for clustering (truth/personas.csv). Each
+# column of PERSONA_TRAITS is one behaviour knob, a multiplier of the base rate unless said.
+PERSONAS = ["binge_learner", "evening_listener", "bargain_hunter", "completionist", "lapsed"]
+PERSONA_WEIGHTS = [0.15, 0.2, 0.2, 0.2, 0.25]
+PERSONA_TRAITS = {
+    # sessions/day, lifetime, price tolerance, completion, audio share (absolute), lesson
+    # minutes (median, absolute), lessons per bought course (mean, absolute), buy, promo buy
+    "rate": [2.0, 1.0, 0.9, 1.0, 0.5],
+    "lifetime": [1.2, 1.3, 1.0, 1.5, 0.25],
+    "price_tolerance": [1.3, 1.0, 0.35, 1.1, 0.8],
+    "complete": [1.25, 1.0, 0.45, 1.6, 0.4],
+    "audio_share": [0.0, 0.75, 0.0, 0.0, 0.0],
+    "lesson_minutes": [55.0, 22.0, 6.0, 30.0, 5.0],
+    "lessons": [4.0, 2.5, 1.0, 3.0, 1.0],
+    "buy": [1.2, 1.0, 0.9, 1.0, 0.7],
+    "promo_buy": [1.5, 1.5, 4.0, 1.2, 1.5],
+}
+# Relative traffic by hour of day (UTC): the default, and the personas who keep their own hours.
+HOURS_DEFAULT = [1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 2, 3, 3, 3, 3, 4, 4, 3, 3, 3, 3, 4, 5, 6, 6, 5, 3]
+HOURS_EVENING = [5, 2, 1, 1, 1, 1, 2, 4, 5, 5, 5, 5, 6, 6, 5, 5, 6, 8, 20, 60, 90, 100, 90, 40]
+HOURS_NIGHT = [60, 50, 30, 10, 3, 2, 3, 5, 10, 15, 20, 20, 20, 20, 20, 20, 20, 20, 20, 30, 40, 50, 60, 70]
+PERSONA_HOURS = [HOURS_NIGHT, HOURS_EVENING, HOURS_DEFAULT, HOURS_DEFAULT, HOURS_DEFAULT]
+AGE_BANDS = ["18-24", "25-34", "35-44", "45-54", "55+"]
+# age band weights per persona: binge learners young, evening listeners older
+PERSONA_AGE = [
+    [0.45, 0.35, 0.12, 0.06, 0.02],
+    [0.05, 0.2, 0.35, 0.25, 0.15],
+    [0.2, 0.35, 0.25, 0.15, 0.05],
+    [0.15, 0.35, 0.3, 0.15, 0.05],
+    [0.2, 0.35, 0.25, 0.15, 0.05],
+]
+GENDERS = ["female", "male", "undisclosed"]
+GENDER_WEIGHTS = [0.52, 0.44, 0.04]
+REGIONS = ["tier1", "new_tier1", "tier2", "tier3", "tier4_and_below", "overseas"]
+REGION_WEIGHTS = [0.22, 0.25, 0.22, 0.17, 0.137, 0.003]
+OCCUPATIONS = [
+    "student",
+    "it",
+    "finance",
+    "education",
+    "healthcare",
+    "manufacturing",
+    "civil_service",
+    "freelance",
+    "other",
+]
+OCCUPATION_WEIGHTS = [0.15, 0.18, 0.1, 0.1, 0.08, 0.1, 0.07, 0.08, 0.14]
+EDUCATIONS = ["high_school", "associate", "bachelor", "master", "doctorate"]
+EDUCATION_WEIGHTS = [0.15, 0.25, 0.42, 0.15, 0.03]
 MALFORMED_KINDS = [
     "unknown_event_type",
     "missing_user",
@@ -96,6 +157,8 @@ MALFORMED_KINDS = [
     "missing_course",
     "unknown_course",
     "duplicate_event_id",
+    "duration_out_of_range",
+    "progress_out_of_range",
 ]
 
 
@@ -246,11 +309,13 @@ class Generator:
         cfg = self.cfg
         signup = np.floor(cfg.days * rng.random(n) ** 0.8).astype(np.int64)
         acq = rng.choice(len(ACQ_CHANNELS), n, p=ACQ_WEIGHTS)
-        lifetime = rng.exponential(np.array(ACQ_MEAN_LIFETIME)[acq])
+        persona = rng.choice(len(PERSONAS), n, p=PERSONA_WEIGHTS)
+        traits = {name: np.array(values)[persona] for name, values in PERSONA_TRAITS.items()}
+        lifetime = rng.exponential(np.array(ACQ_MEAN_LIFETIME)[acq]) * traits["lifetime"]
         end = np.minimum(cfg.days, signup + np.ceil(lifetime).astype(np.int64) + 1)
-        rate = cfg.sessions_per_day * np.exp(rng.normal(-0.3, 0.8, n))
+        rate = cfg.sessions_per_day * np.exp(rng.normal(-0.3, 0.8, n)) * traits["rate"]
         interests = rng.dirichlet(np.full(len(CATEGORIES), cfg.interest_concentration), n)
-        price_tolerance = np.exp(rng.normal(np.log(150.0), 0.6, n))
+        price_tolerance = np.exp(rng.normal(np.log(150.0), 0.6, n)) * traits["price_tolerance"]
         channel = rng.choice(len(EVENT_CHANNELS), n, p=[0.6, 0.15, 0.25])
         consent_roll = rng.random(n)
         consent = pa.array(
@@ -270,6 +335,26 @@ class Generator:
             "learner": rng.random(n) < cfg.learner_share,
             "member": rng.random(n) < cfg.p_membership * np.clip(rate / cfg.sessions_per_day, 0.3, 3),
             "sign_sec": rng.integers(0, 86400, n),
+            "persona": persona,
+            "traits": traits,
+            "demographics": self._demographics(rng, persona),
+        }
+
+    @staticmethod
+    def _demographics(rng: np.random.Generator, persona: np.ndarray) -> dict[str, np.ndarray]:
+        """Generalized categories only: bands and city tiers, loosely tied to the persona."""
+        n = len(persona)
+        age_cdf = np.cumsum(np.array(PERSONA_AGE), axis=1)[persona]
+        age = (age_cdf < rng.random((n, 1)) * age_cdf[:, -1:]).sum(axis=1)
+        occupation = rng.choice(len(OCCUPATIONS), n, p=OCCUPATION_WEIGHTS)
+        # the youngest are mostly students
+        occupation = np.where((age == 0) & (rng.random(n) < 0.6), OCCUPATIONS.index("student"), occupation)
+        return {
+            "age_band": np.array(AGE_BANDS, dtype=object)[age],
+            "gender": np.array(GENDERS, dtype=object)[rng.choice(len(GENDERS), n, p=GENDER_WEIGHTS)],
+            "region": np.array(REGIONS, dtype=object)[rng.choice(len(REGIONS), n, p=REGION_WEIGHTS)],
+            "occupation": np.array(OCCUPATIONS, dtype=object)[occupation],
+            "education": np.array(EDUCATIONS, dtype=object)[rng.choice(len(EDUCATIONS), n, p=EDUCATION_WEIGHTS)],
         }
 
     # ----------------------------------------------------------------- events
@@ -283,11 +368,7 @@ class Generator:
         keep = rng.random(len(uidx)) < _calendar_weight(day, self.start) / 2.6
         uidx, day = uidx[keep], day[keep]
         m = len(uidx)
-        hour_p = np.array(
-            [1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 2, 3, 3, 3, 3, 4, 4, 3, 3, 3, 3, 4, 5, 6, 6, 5, 3],
-            dtype=float,
-        )
-        sec = day * 86400 + rng.choice(24, m, p=hour_p / hour_p.sum()) * 3600 + rng.integers(0, 3600, m)
+        sec = day * 86400 + self._hours(rng, u["persona"][uidx]) * 3600 + rng.integers(0, 3600, m)
 
         # category: by interest, or exploration uniformly; course: by popularity within it
         icdf = np.cumsum(u["interests"][uidx], axis=1)
@@ -302,6 +383,12 @@ class Generator:
                 course[sel] = cat_members[k][np.searchsorted(cat_cdf[k], r[sel], side="right")]
             elif sel.any():
                 course[sel] = rng.integers(0, cfg.courses, sel.sum())
+        # audio listeners pick an audio course (by popularity) for most sessions
+        audio = np.flatnonzero(cat["fmt"] == FORMATS.index("audio"))
+        listens = rng.random(m) < u["traits"]["audio_share"][uidx]
+        if len(audio) and listens.any():
+            audio_cdf = np.cumsum(cat["popularity"][audio])[:-1] / cat["popularity"][audio].sum()
+            course[listens] = audio[np.searchsorted(audio_cdf, rng.random(int(listens.sum())), side="right")]
         published = cat["published_day"][course] <= day
         uidx, day, sec, course = uidx[published], day[published], sec[published], course[published]
         m = len(uidx)
@@ -315,12 +402,14 @@ class Generator:
         quality = cat["quality"][course]
         fav = rng.random(m) < cfg.p_favorite * match
         trial = rng.random(m) < np.clip(cfg.p_trial * np.sqrt(match), 0, 0.9)
+        traits = {name: values[uidx] for name, values in u["traits"].items()}
         p_buy = (
             np.where(trial, cfg.p_purchase_after_trial, cfg.p_purchase_direct)
             * match
             * price_fit
             * np.exp(0.2 * quality)
-            * np.where(promo, 1.5, 1.0)
+            * traits["buy"]
+            * np.where(promo, traits["promo_buy"], 1.0)
         )
         buy = rng.random(m) < np.clip(p_buy, 0, 0.95)
         t_trial = sec + rng.integers(30, 1800, m)
@@ -338,7 +427,7 @@ class Generator:
         buy &= ~dup
 
         satisfaction = 1 / (1 + np.exp(-(quality + 0.6 * np.log(match) + rng.normal(0, 0.8, m))))
-        complete = buy & (rng.random(m) < cfg.p_complete * (0.4 + satisfaction))
+        complete = buy & (rng.random(m) < np.clip(cfg.p_complete * (0.4 + satisfaction) * traits["complete"], 0, 0.97))
         t_complete = t_buy + rng.integers(2 * 86400, 45 * 86400, m)
         rated = (complete & (rng.random(m) < 0.5)) | (buy & ~complete & (rng.random(m) < 0.1))
         stars = np.clip(np.round(1 + 4 * satisfaction + rng.normal(0, 0.6, m)), 1, 5).astype(np.int64)
@@ -351,7 +440,7 @@ class Generator:
 
         parts = []
 
-        def add(mask, etype, t, amount=None, rating=None):
+        def add(mask, etype, t, amount=None, rating=None, duration=None, progress=None):
             mask = mask & (t < horizon)
             k = int(mask.sum())
             parts.append(
@@ -362,16 +451,21 @@ class Generator:
                     "t": t[mask],
                     "amount": np.full(k, np.nan) if amount is None else amount[mask],
                     "rating": np.full(k, -1) if rating is None else rating[mask],
+                    "duration": np.full(k, np.nan) if duration is None else duration[mask],
+                    "progress": np.full(k, np.nan) if progress is None else progress[mask],
                 }
             )
 
         ones = np.ones(m, dtype=bool)
         paid_price = np.round(price * np.where(promo, 0.8, 1.0), 1)
-        add(ones, "view", sec)
+        # a course page or preview: a few minutes, longer for those who learn long
+        browse = np.round(60 * np.clip(0.12 * traits["lesson_minutes"] * np.exp(rng.normal(0, 0.5, m)), 0.2, 30))
+        add(ones, "view", sec, duration=browse)
         add(fav, "favorite", sec + rng.integers(10, 600, m))
-        add(trial, "trial", t_trial)
+        add(trial, "trial", t_trial, duration=np.round(rng.uniform(60, 900, m)))
         add(buy & (paid_price > 0), "purchase", t_buy, amount=paid_price)
-        add(complete, "complete", t_complete)
+        self._lessons(rng, parts, u, uidx, course, buy, complete, t_buy, t_complete, horizon)
+        add(complete, "complete", t_complete, progress=ones.astype(float))
         add(rated, "rating", t_rate, rating=stars)
         add(refund & (paid_price > 0), "refund", t_refund, amount=paid_price)
         add(share, "share", t_share)
@@ -399,6 +493,8 @@ class Generator:
                     "t": msec[ok],
                     "amount": amount[ok],
                     "rating": np.full(int(ok.sum()), -1),
+                    "duration": np.full(int(ok.sum()), np.nan),
+                    "progress": np.full(int(ok.sum()), np.nan),
                 }
             )
 
@@ -414,11 +510,55 @@ class Generator:
                 "t": cd * 86400 + rng.integers(6 * 3600, 23 * 3600, len(cu)),
                 "amount": np.full(len(cu), np.nan),
                 "rating": np.full(len(cu), -1),
+                "duration": np.full(len(cu), np.nan),
+                "progress": np.full(len(cu), np.nan),
             }
         )
         ev = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
         order = np.lexsort((ev["t"], ev["u"]))
         return {k: v[order] for k, v in ev.items()}
+
+    @staticmethod
+    def _hours(rng: np.random.Generator, persona: np.ndarray) -> np.ndarray:
+        """An hour of the day (UTC) per row, from the row's persona's rhythm."""
+        cdf = np.cumsum(np.array(PERSONA_HOURS, dtype=float), axis=1)
+        cdf = cdf / cdf[:, -1:]
+        return (cdf[persona] < rng.random((len(persona), 1))).sum(axis=1)
+
+    def _lessons(self, rng, parts: list, u: dict, uidx, course, buy, complete, t_buy, t_complete, horizon) -> None:
+        """Views of a bought course after the purchase: lessons with a duration and a
+        progress that climbs to 1 at completion, or stalls below it when the user gives up."""
+        rows = np.flatnonzero(buy)
+        traits = u["traits"]
+        persona = u["persona"][uidx[rows]]
+        count = 1 + rng.poisson(np.maximum(traits["lessons"][uidx[rows]] - 1, 0))
+        row = np.repeat(rows, count)
+        step = np.concatenate([np.arange(1, k + 1) for k in count]) if len(row) else np.array([], int)
+        total = np.repeat(count, count)
+        finished = complete[row]
+        # a learner who gives up stops somewhere between a tenth and nine tenths of the way
+        reach = np.where(finished, 1.0, np.repeat(rng.uniform(0.1, 0.9, len(rows)), count))
+        progress = np.round(np.minimum(step / (total + finished) * reach, 0.99), 3)
+        span = np.where(
+            finished, t_complete[row] - t_buy[row], np.repeat(rng.integers(86400, 30 * 86400, len(rows)), count)
+        )
+        day = (t_buy[row] + span * step // (total + 1)) // 86400
+        t = day * 86400 + self._hours(rng, np.repeat(persona, count)) * 3600 + rng.integers(0, 3600, len(row))
+        t = np.maximum(t, t_buy[row] + 600)
+        minutes = traits["lesson_minutes"][uidx[row]] * np.exp(rng.normal(0, 0.4, len(row)))
+        ok = t < horizon
+        parts.append(
+            {
+                "u": uidx[row][ok],
+                "course": course[row][ok],
+                "type": np.full(int(ok.sum()), "view", dtype=object),
+                "t": t[ok],
+                "amount": np.full(int(ok.sum()), np.nan),
+                "rating": np.full(int(ok.sum()), -1),
+                "duration": np.round(60 * np.clip(minutes, 1, 240))[ok],
+                "progress": progress[ok],
+            }
+        )
 
     def _event_table(self, rng, u: dict, ev: dict, first_event: int) -> pa.Table:
         k = len(ev["u"])
@@ -446,6 +586,8 @@ class Generator:
                 "currency": pa.array(np.where(money, "CNY", None).astype(object)),
                 "rating": pa.array(ev["rating"], mask=ev["rating"] < 0),
                 "channel": np.array(EVENT_CHANNELS, dtype=object)[channel],
+                "duration_seconds": pa.array(ev["duration"], mask=np.isnan(ev["duration"])),
+                "progress": pa.array(ev["progress"], mask=np.isnan(ev["progress"])),
             },
             schema=EVENT_SCHEMA,
         )
@@ -488,6 +630,10 @@ class Generator:
                 cols["amount"][i] = None
                 cols["currency"][i] = None
                 cols["rating"][i] = None
+            elif kind == "duration_out_of_range":
+                cols["duration_seconds"][i] = -30.0 if i % 2 else 200000.0
+            elif kind == "progress_out_of_range":
+                cols["progress"][i] = 1.5 if i % 2 else -0.1
             elif kind == "unknown_course":
                 cols["event_type"][i] = "view"
                 cols["course_id"][i] = "c99999"
@@ -553,6 +699,7 @@ class Generator:
                     ("users", users, users_path),
                     ("truth", truth, out / "truth" / "user_interests.parquet"),
                     ("truth_users", truth_users, out / "truth" / "users.parquet"),
+                    ("personas", self._persona_table(u), out / "truth" / "personas.csv"),
                     ("campaign_sends", sends, out / f"campaign_sends.{self._ext}"),
                     ("suppressions", self._suppressions(rng, u), out / f"suppressions.{self._ext}"),
                 ):
@@ -630,6 +777,8 @@ class Generator:
                 "t": et,
                 "amount": np.round(cat["price"][ec] * 0.8, 1),
                 "rating": np.full(len(eu), -1),
+                "duration": np.full(len(eu), np.nan),
+                "progress": np.full(len(eu), np.nan),
             }
             ev = {key: np.concatenate([ev[key], extra[key]]) for key in ev}
             order = np.lexsort((ev["t"], ev["u"]))
@@ -649,8 +798,14 @@ class Generator:
         )
         return ev, sends
 
+    def _persona_table(self, u: dict) -> pa.Table:
+        return pa.table(
+            {"user_id": u["ids"], "persona": np.array(PERSONAS, dtype=object)[u["persona"]]},
+            schema=pa.schema([("user_id", pa.string()), ("persona", pa.string())]),
+        )
+
     def _open_writer(self, path: Path, schema: pa.Schema, name: str):
-        if self.cfg.format == "csv" and not name.startswith("truth"):
+        if path.suffix == ".csv" or (self.cfg.format == "csv" and not name.startswith("truth")):
             return pacsv.CSVWriter(path, schema)
         return pq.ParquetWriter(path, schema, compression="zstd")
 
@@ -666,6 +821,7 @@ class Generator:
                 "marketing_consent": u["consent"],
                 "email": np.where(has_email, np.char.add(u["ids"].astype(str), "@example.com"), None),
                 "phone": [f"138{int(x[1:]):08d}" for x in u["ids"]],
+                **u["demographics"],
             }
         )
 

@@ -70,10 +70,14 @@ def test_raw_files_follow_the_contract_and_hide_the_truth(stats):
         "currency",
         "rating",
         "channel",
+        "duration_seconds",
+        "progress",
     ]
     assert {r[0] for r in con.execute("describe users").fetchall()} >= {
         "user_id",
         "marketing_consent",
+        "age_band",
+        "region",
     }
     for name in ("events", "courses", "users"):
         names = {r[0] for r in con.execute(f"describe {name}").fetchall()}
@@ -164,3 +168,35 @@ def test_csv_output(tmp_path):
     assert (tmp_path / "events.csv").exists() and (tmp_path / "courses.csv").exists()
     n = duckdb.sql(f"select count(*) from read_csv('{tmp_path}/events.csv')").fetchall()[0][0]
     assert n > 1000
+
+
+def test_personas_drive_behaviour_and_are_written_as_truth(stats):
+    """Each planted persona differs where it is meant to (learning time, completion, hours)."""
+    con, out = stats
+    by_persona = dict(
+        (row[0], row[1:])
+        for row in con.execute(
+            f"""
+            with personas as (select * from read_csv('{out}/truth/personas.csv')),
+            e as (select * from events where event_id like 'e%')
+            select
+                persona,
+                count(distinct user_id),
+                sum(duration_seconds) / 60 / count(distinct user_id),
+                count(*) filter (where event_type = 'complete')
+                    / count(*) filter (where event_type = 'purchase' and course_id is not null),
+                avg((hour(cast(event_ts as timestamptz) at time zone 'UTC') between 18 and 23)::int),
+                max(progress)
+            from personas join e using (user_id)
+            group by persona
+            """
+        ).fetchall()
+    )
+    assert set(by_persona) == {"binge_learner", "evening_listener", "bargain_hunter", "completionist", "lapsed"}
+    minutes = {p: v[1] for p, v in by_persona.items()}
+    assert minutes["binge_learner"] > 3 * minutes["evening_listener"] > 3 * minutes["lapsed"]
+    assert by_persona["completionist"][2] > 2 * by_persona["bargain_hunter"][2]
+    assert by_persona["evening_listener"][3] > by_persona["completionist"][3] + 0.2
+    assert all(v[4] == 1.0 for v in by_persona.values())  # a completion reaches progress 1
+    users = con.execute(f"select count(*), count(distinct user_id) from read_csv('{out}/truth/personas.csv')")
+    assert users.fetchone() == (3000, 3000)
