@@ -105,20 +105,22 @@ PERSONA_WEIGHTS = [0.15, 0.2, 0.2, 0.2, 0.25]
 PERSONA_TRAITS = {
     # sessions/day, lifetime, price tolerance, completion, audio share (absolute), lesson
     # minutes (median, absolute), lessons per bought course (mean, absolute), buy, promo buy
-    "rate": [2.0, 1.0, 0.9, 1.0, 0.5],
-    "lifetime": [1.2, 1.3, 1.0, 1.5, 0.25],
+    "rate": [2.0, 1.0, 0.9, 1.0, 0.8],
+    "lifetime": [1.2, 1.3, 1.0, 1.5, 0.15],
     "price_tolerance": [1.3, 1.0, 0.35, 1.1, 0.8],
     "complete": [1.25, 1.0, 0.45, 1.6, 0.4],
     "audio_share": [0.0, 0.75, 0.0, 0.0, 0.0],
+    "cheap_share": [0.0, 0.0, 0.6, 0.0, 0.0],  # ebook or column courses (absolute)
+    "coupon": [0.05, 0.05, 0.7, 0.05, 0.05],  # a purchase paid with a 30-50% coupon (absolute)
     "lesson_minutes": [55.0, 22.0, 6.0, 30.0, 5.0],
     "lessons": [4.0, 2.5, 1.0, 3.0, 1.0],
-    "buy": [1.2, 1.0, 0.9, 1.0, 0.7],
+    "buy": [1.2, 1.0, 0.9, 1.5, 0.7],
     "promo_buy": [1.5, 1.5, 4.0, 1.2, 1.5],
 }
 # Relative traffic by hour of day (UTC): the default, and the personas who keep their own hours.
 HOURS_DEFAULT = [1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 2, 3, 3, 3, 3, 4, 4, 3, 3, 3, 3, 4, 5, 6, 6, 5, 3]
 HOURS_EVENING = [5, 2, 1, 1, 1, 1, 2, 4, 5, 5, 5, 5, 6, 6, 5, 5, 6, 8, 20, 60, 90, 100, 90, 40]
-HOURS_NIGHT = [60, 50, 30, 10, 3, 2, 3, 5, 10, 15, 20, 20, 20, 20, 20, 20, 20, 20, 20, 30, 40, 50, 60, 70]
+HOURS_NIGHT = [80, 70, 50, 20, 5, 2, 2, 3, 5, 8, 10, 10, 10, 10, 10, 10, 10, 10, 10, 15, 30, 50, 70, 80]
 PERSONA_HOURS = [HOURS_NIGHT, HOURS_EVENING, HOURS_DEFAULT, HOURS_DEFAULT, HOURS_DEFAULT]
 AGE_BANDS = ["18-24", "25-34", "35-44", "45-54", "55+"]
 # age band weights per persona: binge learners young, evening listeners older
@@ -313,7 +315,8 @@ class Generator:
         traits = {name: np.array(values)[persona] for name, values in PERSONA_TRAITS.items()}
         lifetime = rng.exponential(np.array(ACQ_MEAN_LIFETIME)[acq]) * traits["lifetime"]
         end = np.minimum(cfg.days, signup + np.ceil(lifetime).astype(np.int64) + 1)
-        rate = cfg.sessions_per_day * np.exp(rng.normal(-0.3, 0.8, n)) * traits["rate"]
+        # the persona sets most of the activity; the rest varies around it (mean kept at 1x)
+        rate = cfg.sessions_per_day * np.exp(rng.normal(-0.105, 0.5, n)) * traits["rate"]
         interests = rng.dirichlet(np.full(len(CATEGORIES), cfg.interest_concentration), n)
         price_tolerance = np.exp(rng.normal(np.log(150.0), 0.6, n)) * traits["price_tolerance"]
         channel = rng.choice(len(EVENT_CHANNELS), n, p=[0.6, 0.15, 0.25])
@@ -389,6 +392,12 @@ class Generator:
         if len(audio) and listens.any():
             audio_cdf = np.cumsum(cat["popularity"][audio])[:-1] / cat["popularity"][audio].sum()
             course[listens] = audio[np.searchsorted(audio_cdf, rng.random(int(listens.sum())), side="right")]
+        # bargain hunters browse the cheap formats (ebooks, columns) for most sessions
+        cheap = np.flatnonzero(np.isin(cat["fmt"], [FORMATS.index("ebook"), FORMATS.index("column")]))
+        thrifty = rng.random(m) < u["traits"]["cheap_share"][uidx]
+        if len(cheap) and thrifty.any():
+            cheap_cdf = np.cumsum(cat["popularity"][cheap])[:-1] / cat["popularity"][cheap].sum()
+            course[thrifty] = cheap[np.searchsorted(cheap_cdf, rng.random(int(thrifty.sum())), side="right")]
         published = cat["published_day"][course] <= day
         uidx, day, sec, course = uidx[published], day[published], sec[published], course[published]
         m = len(uidx)
@@ -457,7 +466,8 @@ class Generator:
             )
 
         ones = np.ones(m, dtype=bool)
-        paid_price = np.round(price * np.where(promo, 0.8, 1.0), 1)
+        coupon = np.where(rng.random(m) < traits["coupon"], rng.uniform(0.5, 0.7, m), 1.0)
+        paid_price = np.round(price * np.where(promo, 0.8, 1.0) * coupon, 1)
         # a course page or preview: a few minutes, longer for those who learn long
         browse = np.round(60 * np.clip(0.12 * traits["lesson_minutes"] * np.exp(rng.normal(0, 0.5, m)), 0.2, 30))
         add(ones, "view", sec, duration=browse)
