@@ -1,6 +1,6 @@
 {#-
     One row per course with any event in the window: how many users came to it, how many
-    of them learned (time or progress recorded), how many bought it and how many of those
+    of them learned (progress, a completion, or at least five minutes on it), how many bought it and how many of those
     completed it, with the learning time they spent. engagement_rate = learners / users;
     completion_rate = completers / buyers.
 -#}
@@ -18,7 +18,8 @@ counted as (
     select
         course_id,
         count(*) as users,
-        count(*) filter (where learning_seconds > 0 or max_progress > 0) as learners,
+        -- a glance at the page is not learning: progress, a completion, or five minutes on it
+        count(*) filter (where max_progress > 0 or is_completed or learning_seconds >= 300) as learners,
         count(*) filter (where is_purchased) as buyers,
         count(*) filter (where is_purchased and is_completed) as completers,
         sum(learning_seconds) / 60.0 as learning_minutes,
