@@ -45,7 +45,7 @@ def _run(catalog, user_segment, history, taken, k, weights=(1.0, 0.3, 0.2), work
 
 def test_bought_course_is_never_recommended_and_explains_its_neighbours():
     # courses 0..3; u0 bought 0 (weight 5/6) and viewed 1 (1/6); u1 viewed 0; u2 has nothing
-    cf = recommend.dense_similarity(4, [0, 0, 1, 1], [1, 2, 0, 2], [0.5, 0.4, 0.5, 0.2])
+    cf = recommend.dense_similarity([0, 0, 1, 1], [1, 2, 0, 2], [0.5, 0.4, 0.5, 0.2], 4)
     content = np.zeros((4, 4))
     fill, from_segment = recommend.fill_ranks(4, 1, [0], [0], [1], [np.inf] * 4)
     catalog = _catalog(4, cf, content, [1.0, 0.5, 0.3, 0.1], fill_rank=fill, from_segment=from_segment)
@@ -119,10 +119,13 @@ def _reference(catalog, user_segment, history, taken, k, w):
     return out
 
 
+@pytest.mark.parametrize("storage", ["dense", "sparse"])
 @pytest.mark.parametrize("workers", [1, 3])
 @pytest.mark.parametrize("history_order", ["sorted", "shuffled"])
 @pytest.mark.parametrize("batch_cells", [7, 64, 2**20])
-def test_matches_the_loop_reference_on_random_data_at_any_batch_size(monkeypatch, batch_cells, history_order, workers):
+def test_matches_the_loop_reference_on_random_data_at_any_batch_size(
+    monkeypatch, batch_cells, history_order, workers, storage
+):
     rng = np.random.default_rng(3)
     n, users, segments = 9, 40, 3
     cf = rng.random((n, n)) * (rng.random((n, n)) < 0.4)
@@ -145,7 +148,17 @@ def test_matches_the_loop_reference_on_random_data_at_any_batch_size(monkeypatch
 
     # the model reads the history sorted by (user, course); any other order is sorted first
     given = history if history_order == "sorted" else [history[i] for i in rng.permutation(len(history))]
-    top = _run(catalog, user_segment, given, taken, k=4, workers=workers)
+    scored = catalog
+    if storage == "sparse":  # the path above var rec_dense_max_courses: the same lists
+        from dataclasses import replace
+
+        from learnmart.udfs.item_models import Sparse
+
+        def as_sparse(m):
+            return Sparse.from_cells(np.flatnonzero(m), m.ravel()[m.ravel() != 0], n)
+
+        scored = replace(catalog, cf_similarity=as_sparse(cf), content_similarity=as_sparse(content))
+    top = _run(scored, user_segment, given, taken, k=4, workers=workers)
 
     expected = _reference(catalog, user_segment, history, taken, 4, (1.0, 0.3, 0.2))
     got = list(

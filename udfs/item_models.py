@@ -16,6 +16,7 @@ a caller that must bound memory keeps each course's strongest neighbours and say
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,8 @@ import numpy as np
 KINDS = ("cosine", "jaccard", "lift", "rp3beta", "ease")
 # pairs (user, course, course) expanded per chunk of users when counting co-occurrence
 PAIR_CHUNK = 1 << 23
+# cells (users x courses) of one batch of held-out users scored at once
+HOLDOUT_BATCH_CELLS = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -71,36 +74,148 @@ class Interactions:
 def cooccurrence(data: Interactions, per_user: np.ndarray | None = None) -> np.ndarray:
     """C = sum_u w_u h_u h_u' over the binary rows (positive weights), w_u = ``per_user`` or 1."""
     n = data.n
+    total = np.zeros(n * n)
+    for cells, weights in _pair_chunks(data, per_user):
+        total += np.bincount(cells, weights=weights, minlength=n * n)
+    return total.reshape(n, n)
+
+
+def _pair_chunks(data: Interactions, per_user: np.ndarray | None):
+    """The (course i, course j) pairs of every user's positive courses, as flat cells i * n + j
+    (and each pair's ``per_user`` weight, or None), in chunks of about PAIR_CHUNK pairs."""
+    n = data.n
     positive = data.weights > 0
     owner = np.repeat(np.arange(data.users), np.diff(data.indptr))[positive]
     courses = data.courses[positive]
     counts = np.bincount(owner, minlength=data.users)
     starts = np.r_[0, np.cumsum(counts)]
-    total = np.zeros(n * n)
     cells, weights, pending = [], [], 0
     # users of one degree d at a time: their course lists are an (m x d) matrix, and their
-    # pairs its (m x d x d) outer sum; flushed into the counts every PAIR_CHUNK pairs
+    # pairs its (m x d x d) outer sum
     for d in np.unique(counts[counts > 0]):
         group = np.flatnonzero(counts == d)
-        for lo in range(0, len(group), max(1, PAIR_CHUNK // (d * d))):
-            users = group[lo : lo + max(1, PAIR_CHUNK // (d * d))]
+        step = max(1, PAIR_CHUNK // (d * d))
+        for lo in range(0, len(group), step):
+            users = group[lo : lo + step]
             lists = courses[starts[users][:, None] + np.arange(d)[None, :]]
             cells.append((lists[:, :, None] * n + lists[:, None, :]).ravel())
             if per_user is not None:
                 weights.append(np.repeat(per_user[users], d * d))
             pending += len(users) * d * d
             if pending >= PAIR_CHUNK:
-                total += _counted(cells, weights, n)
+                yield np.concatenate(cells), (np.concatenate(weights) if weights else None)
                 cells, weights, pending = [], [], 0
     if cells:
-        total += _counted(cells, weights, n)
-    return total.reshape(n, n)
+        yield np.concatenate(cells), (np.concatenate(weights) if weights else None)
 
 
-def _counted(cells: list[np.ndarray], weights: list[np.ndarray], n: int) -> np.ndarray:
-    joined = np.concatenate(cells)
-    w = np.concatenate(weights) if weights else None
-    return np.bincount(joined, weights=w, minlength=n * n).astype(np.float64)
+@dataclass(frozen=True)
+class Sparse:
+    """An n x n matrix row by row, for catalogs too large for a dense one: row i's non-zero
+    columns are ``cols[indptr[i]:indptr[i+1]]`` (ascending) with ``values`` beside them."""
+
+    indptr: np.ndarray
+    cols: np.ndarray
+    values: np.ndarray
+    n: int
+
+    @classmethod
+    def from_cells(cls, cell: np.ndarray, value: np.ndarray, n: int) -> Sparse:
+        """From flat cells i * n + j (each at most once, any order) and their values."""
+        cell = np.asarray(cell, dtype=np.int64)
+        order = np.argsort(cell, kind="stable")
+        rows, cols = np.divmod(cell[order], n)
+        indptr = np.searchsorted(rows, np.arange(n + 1))
+        return cls(indptr, cols, np.asarray(value, dtype=np.float64)[order], n)
+
+    @classmethod
+    def from_triples(cls, src: np.ndarray, dst: np.ndarray, value: np.ndarray, n: int) -> Sparse:
+        return cls.from_cells(np.asarray(src, dtype=np.int64) * n + np.asarray(dst, dtype=np.int64), value, n)
+
+    @property
+    def rows(self) -> np.ndarray:
+        return np.repeat(np.arange(self.n), np.diff(self.indptr))
+
+    @functools.cached_property
+    def cells(self) -> np.ndarray:
+        """The flat cells i * n + j of the non-zero values, ascending."""
+        return self.rows * self.n + self.cols
+
+    def take(self, cell: np.ndarray) -> np.ndarray:
+        """The values at flat cells i * n + j (0 where there is none), as ``dense.ravel().take``."""
+        keys = self.cells
+        at = np.minimum(np.searchsorted(keys, cell), max(len(keys) - 1, 0))
+        found = keys[at] == cell if len(keys) else np.zeros(len(cell), dtype=bool)
+        return np.where(found, self.values[at] if len(keys) else 0.0, 0.0)
+
+    def times(self, row: np.ndarray, course: np.ndarray, weight: np.ndarray, rows: int) -> np.ndarray:
+        """The dense (rows x n) product X S, X given by its entries (row, course, weight)."""
+        row, course = np.asarray(row, dtype=np.int64), np.asarray(course, dtype=np.int64)
+        lo = self.indptr[course]
+        lens = self.indptr[course + 1] - lo
+        at = np.repeat(lo - np.cumsum(lens) + lens, lens) + np.arange(lens.sum())
+        cell = np.repeat(row, lens) * self.n + self.cols[at]
+        terms = np.repeat(np.asarray(weight, dtype=np.float64), lens) * self.values[at]
+        out = np.bincount(cell, weights=terms, minlength=rows * self.n)
+        return out.astype(np.float64, copy=False).reshape(rows, self.n)
+
+    def top_n(self, keep: int) -> Sparse:
+        """Each row's ``keep`` largest values by magnitude (ties: the lower column)."""
+        rows = self.rows
+        order = np.lexsort((self.cols, -np.abs(self.values), rows))
+        rank = np.arange(len(order)) - self.indptr[rows]  # sorted by row: row starts are indptr
+        kept = np.sort(order[rank < keep])
+        return Sparse.from_cells(self.cells[kept], self.values[kept], self.n)
+
+    def dense(self) -> np.ndarray:
+        out = np.zeros(self.n * self.n)
+        out[self.cells] = self.values
+        return out.reshape(self.n, self.n)
+
+
+def product(rows: np.ndarray, s: np.ndarray | Sparse) -> np.ndarray:
+    """rows @ s for a dense or a sparse s."""
+    if isinstance(s, Sparse):
+        r, c = np.nonzero(rows)
+        return s.times(r, c, rows[r, c], rows.shape[0])
+    return rows @ s
+
+
+def cooccurrence_sparse(data: Interactions, per_user: np.ndarray | None = None) -> Sparse:
+    """The non-zero cells of ``cooccurrence(data, per_user)``, without an n x n array."""
+    keys, sums = [], []
+    for cells, weights in _pair_chunks(data, per_user):
+        unique, inverse = np.unique(cells, return_inverse=True)
+        keys.append(unique)
+        sums.append(np.bincount(inverse, weights=weights, minlength=len(unique)))
+    if not keys:
+        return Sparse.from_cells(np.zeros(0, dtype=np.int64), np.zeros(0), data.n)
+    unique, inverse = np.unique(np.concatenate(keys), return_inverse=True)
+    return Sparse.from_cells(unique, np.bincount(inverse, weights=np.concatenate(sums), minlength=len(unique)), data.n)
+
+
+def fit_sparse(
+    candidate: Candidate, data: Interactions, keep: int, c: Sparse | None = None
+) -> tuple[Sparse, np.ndarray]:
+    """The candidate's similarity with each course's ``keep`` strongest neighbours, built from
+    the non-zero co-occurrences only (the same values as ``fit``'s where it keeps them), and
+    each course's count of non-zero weights before the cut. EASE, a dense inverse, has no
+    sparse form. ``c``: ``cooccurrence_sparse(data)``, when known."""
+    if candidate.kind == "popularity":
+        return Sparse.from_cells(np.zeros(0, dtype=np.int64), np.zeros(0), data.n), np.zeros(data.n, dtype=np.int64)
+    if candidate.kind == "ease":
+        raise ValueError("EASE needs a dense inverse of the whole catalog; it has no sparse path")
+    d = course_users(data)
+    if candidate.kind == "rp3beta":
+        degree = np.diff(data.indptr).astype(np.float64)
+        c = cooccurrence_sparse(data, 1.0 / np.maximum(degree, 1.0))
+        value = _pairwise("rp3beta", None, d[c.rows], d[c.cols], data.users, candidate.parameter, c.values)
+    else:
+        c = cooccurrence_sparse(data) if c is None else c
+        value = _pairwise(candidate.kind, c.values, d[c.rows], d[c.cols], data.users, candidate.parameter, None)
+    keep_cell = (value != 0) & (c.rows != c.cols)
+    whole = Sparse.from_cells(c.cells[keep_cell], value[keep_cell], data.n)
+    return whole.top_n(keep), np.diff(whole.indptr)
 
 
 def similarity(
@@ -113,25 +228,30 @@ def similarity(
     c_user_normalized: np.ndarray | None = None,
 ) -> np.ndarray:
     """The n x n item-item matrix of ``kind`` (see the module docstring), diagonal 0."""
+    if kind == "ease":
+        return ease(c, ease_l2)
     d = np.diag(c).copy()
+    s = _pairwise(kind, c, d[:, None], d[None, :], users, beta, c_user_normalized)
+    np.fill_diagonal(s, 0.0)
+    return s
+
+
+def _pairwise(kind, c, d_i, d_j, users, beta, c_user_normalized):
+    """The element-wise formulas, shared by the dense matrix and the sparse pairs."""
     with np.errstate(divide="ignore", invalid="ignore"):
         if kind == "cosine":
-            s = c / np.sqrt(np.outer(d, d))
+            s = c / np.sqrt(d_i * d_j)
         elif kind == "jaccard":
-            s = c / (d[:, None] + d[None, :] - c)
+            s = c / (d_i + d_j - c)
         elif kind == "lift":
-            s = users * c / np.outer(d, d)
+            s = users * c / (d_i * d_j)
         elif kind == "rp3beta":
             if c_user_normalized is None:
                 raise ValueError("rp3beta needs the co-occurrence weighted by 1 / user degree")
-            s = c_user_normalized / d[:, None] / np.power(d, beta)[None, :]
-        elif kind == "ease":
-            return ease(c, ease_l2)
+            s = c_user_normalized / d_i / np.power(d_j, beta)
         else:
             raise ValueError(f"unknown similarity {kind!r}; expected one of {', '.join(KINDS)}")
-    s = np.nan_to_num(s, nan=0.0, posinf=0.0, neginf=0.0)
-    np.fill_diagonal(s, 0.0)
-    return s
+    return np.nan_to_num(s, nan=0.0, posinf=0.0, neginf=0.0)
 
 
 def ease(c: np.ndarray, l2: float) -> np.ndarray:
@@ -150,21 +270,33 @@ def top_k_scores(
 ) -> np.ndarray:
     """Per row of ``rows`` (users x n), the k best courses of rows @ s (best first), skipping
     ``exclude`` (bool, same shape); ties go to the higher ``prior``, then the lower position."""
-    scores = rows @ s
-    return top_k(scores, exclude, k, prior)
+    return top_k(product(rows, s), exclude, k, prior)
+
+
+# scores closer than this count as equal in top_k (float noise), and go by its tie rule
+TIE_DELTA = 1e-12
 
 
 def top_k(scores: np.ndarray, exclude: np.ndarray, k: int, prior: np.ndarray | None = None) -> np.ndarray:
-    """Positions of each row's k best scores (best first; -1 pads rows with fewer candidates)."""
+    """Positions of each row's k best scores (best first; -1 pads rows with fewer candidates);
+    ties go to the higher ``prior``, then the lower position.
+
+    The tie rule is folded into the scores as a nudge below TIE_DELTA, so one partition and
+    a sort of k per row find them: a full sort of every row costs far more on large catalogs.
+    """
     scores = np.where(exclude, -np.inf, scores)
     rows, n = scores.shape
     kk = min(k, n)
+    if kk == 0:
+        return np.zeros((rows, 0), dtype=np.int64)
     prior = np.zeros(n) if prior is None else np.asarray(prior, dtype=np.float64)
-    position = np.broadcast_to(np.arange(n), scores.shape)
-    # np.lexsort sorts by the last key first: score desc, then prior desc, then position
-    order = np.lexsort((position, np.broadcast_to(-prior, scores.shape), -scores), axis=-1)[:, :kk]
-    picked = np.take_along_axis(scores, order, axis=1)
-    return np.where(np.isfinite(picked), order, -1)
+    tie = np.empty(n)
+    tie[np.lexsort((np.arange(n), -prior))] = np.arange(n)  # 0: the course ties favour most
+    keyed = np.where(np.isfinite(scores), scores, -1e300) + (n - tie) * (TIE_DELTA / n)
+    part = np.argpartition(-keyed, kk - 1, axis=1)[:, :kk]
+    order = np.argsort(-np.take_along_axis(keyed, part, axis=1), axis=1, kind="stable")
+    top = np.take_along_axis(part, order, axis=1)
+    return np.where(np.isfinite(np.take_along_axis(scores, top, axis=1)), top, -1)
 
 
 def ranking_metrics(top: np.ndarray, relevant: list[np.ndarray], k: int) -> dict[str, float]:
@@ -310,31 +442,42 @@ def leaderboard(
     taken_train: np.ndarray,
     options: list[Candidate],
     *,
-    content: np.ndarray,
+    content: np.ndarray | Sparse,
     available: np.ndarray,
     k: int,
     blend,
+    sparse_keep: int | None = None,
 ) -> list[dict]:
     """Each candidate scored on the holdout exactly as production scores (``blend``; the
     popularity prior recomputed without the held-out courses), with nDCG, MAP and recall at
-    k and coverage; the best nDCG is chosen (ties: listed first)."""
+    k and coverage; the best nDCG is chosen (ties: listed first). ``sparse_keep``: fit each
+    candidate on the sparse path with that many neighbours per course, as production does
+    above its dense cap. Users are scored in batches of bounded size."""
     popular = popularity(holdout.train)
-    rows = holdout.train.dense(holdout.users)
-    weights = rows / np.maximum(np.where(rows > 0, rows, 0).sum(axis=1, keepdims=True), 1e-300)
-    weights = np.maximum(weights, 0.0)
-    exclude = taken_train | ~available[None, :]
-    c = cooccurrence(holdout.train)
-    fitted: dict[tuple[str, float], np.ndarray] = {}  # a blend reuses its item model's fit
-    content_scores = weights @ content
+    n = holdout.train.n
+    c = cooccurrence(holdout.train) if sparse_keep is None else cooccurrence_sparse(holdout.train)
+    fitted: dict[tuple[str, float], np.ndarray | Sparse] = {}  # a blend reuses its item model's fit
+    tops: list[list[np.ndarray]] = [[] for _ in options]
+    step = max(1, HOLDOUT_BATCH_CELLS // max(n, 1))
+    for lo in range(0, len(holdout.users), step):
+        rows = holdout.train.dense(holdout.users[lo : lo + step])
+        weights = np.maximum(rows / np.maximum(np.where(rows > 0, rows, 0).sum(axis=1, keepdims=True), 1e-300), 0.0)
+        exclude = taken_train[lo : lo + step] | ~available[None, :]
+        content_scores = product(weights, content)
+        for i, option in enumerate(options):
+            key = (option.kind, option.parameter)
+            if key not in fitted:
+                if sparse_keep is None:
+                    fitted[key] = fit(option, holdout.train, c)
+                else:
+                    fitted[key] = fit_sparse(option, holdout.train, sparse_keep, c)[0]
+            scores = blend(
+                product(weights, fitted[key]), content_scores, popular[None, :], option.w_cf, option.w_content, option.w_pop
+            )
+            tops[i].append(top_k(scores, exclude, k, popular))
     board = []
-    for option in options:
-        key = (option.kind, option.parameter)
-        if key not in fitted:
-            fitted[key] = fit(option, holdout.train, c)
-        scores = blend(
-            weights @ fitted[key], content_scores, popular[None, :], option.w_cf, option.w_content, option.w_pop
-        )
-        top = top_k(scores, exclude, k, popular)
+    for option, parts in zip(options, tops, strict=True):
+        top = np.concatenate(parts) if parts else np.zeros((0, k), dtype=np.int64)
         board.append({"candidate": option, **ranking_metrics(top, holdout.held_out, k)})
     best = max(range(len(board)), key=lambda i: (board[i]["ndcg"], -i))
     for i, row in enumerate(board):
@@ -382,3 +525,72 @@ def _blend_name(base: str, weights: dict) -> str:
     if not weights["w_content"] and not weights["w_pop"]:
         return base
     return f"{base}+content({weights['w_content']:g})+popularity({weights['w_pop']:g})"
+
+
+# cells (courses x courses) of one batch of content rows compared at once
+CONTENT_BATCH_CELLS = 1 << 22
+
+
+def content_neighbors(
+    vectors: np.ndarray, category: np.ndarray, tag_indptr: np.ndarray, tag_ids: np.ndarray, order: np.ndarray, keep: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each course's ``keep`` most similar courses by the cosine of their content ``vectors``
+    (n x V), among the courses that share its ``category`` (codes; negative: none) or one
+    of its tags (course i's tag ids are ``tag_ids[tag_indptr[i]:tag_indptr[i+1]]``), with a
+    positive cosine; ties go to the lower ``order`` (the other course's id rank). Returns
+    (course, other course, cosine, rank) positions, in batches of rows of bounded memory:
+    the candidate pairs of a large category are never all held at once."""
+    vectors = np.asarray(vectors, dtype=np.float64)
+    n = len(vectors)
+    norm = np.linalg.norm(vectors, axis=1)
+    unit = np.divide(vectors, norm[:, None], out=np.zeros_like(vectors), where=norm[:, None] > 0)
+    owner = np.repeat(np.arange(n), np.diff(tag_indptr))
+    by_tag = np.argsort(tag_ids, kind="stable")  # courses of each tag, contiguous
+    tag_courses, tag_start = owner[by_tag], np.searchsorted(tag_ids[by_tag], np.arange(tag_ids.max(initial=-1) + 2))
+    parts = []
+    step = max(1, CONTENT_BATCH_CELLS // max(n, 1))
+    for lo in range(0, n, step):
+        rows = np.arange(lo, min(n, lo + step))
+        cosine = unit[rows] @ unit.T
+        shares = (category[rows][:, None] == category[None, :]) & (category[rows][:, None] >= 0)
+        # the courses of each tag of each row: (row, tag) entries expanded over the tag's courses
+        entry = np.arange(tag_indptr[lo], tag_indptr[rows[-1] + 1])
+        tags, entry_row = tag_ids[entry], owner[entry] - lo
+        lens = tag_start[tags + 1] - tag_start[tags]
+        at = np.repeat(tag_start[tags] - np.cumsum(lens) + lens, lens) + np.arange(lens.sum())
+        shares[np.repeat(entry_row, lens), tag_courses[at]] = True
+        shares[np.arange(len(rows)), rows] = False
+        np.putmask(cosine, ~shares, -1.0)  # in place: no candidate
+        row, col, rank = _best_per_row(cosine, order, keep)
+        parts.append((rows[row], col, cosine[row, col], rank))
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0), empty
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(4))
+
+
+def _best_per_row(score: np.ndarray, order: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, column, rank) of each row's ``keep`` largest positive scores (at most 1; the
+    others are no candidates); ties: the lower ``order``.
+
+    Courses with equal vectors give many equal scores, on which np.partition slows several
+    fold: the cut is found on scores made distinct by less than ``delta``, and every score
+    within ``delta`` of it is then sorted exactly, so the result is the exact one.
+    """
+    n = score.shape[1]
+    kk = min(keep, n)
+    delta = 1e-9
+    jitter = (n - order) * (delta / max(n, 1))
+    row_of = np.arange(score.shape[0])
+    distinct = score + jitter[None, :]
+    threshold = np.partition(distinct, n - kk, axis=1)[:, n - kk] - delta
+    row, col = np.nonzero(distinct >= threshold[:, None])
+    value = score[row, col]
+    positive = value > 0  # a cosine, not 0 (nothing shared) or -1 (no candidate)
+    row, col, value = row[positive], col[positive], value[positive]
+    by = np.lexsort((order[col], -value, row))
+    row, col = row[by], col[by]
+    starts = np.searchsorted(row, row_of)
+    rank = np.arange(len(row)) - starts[row] + 1
+    kept = rank <= keep
+    return row[kept], col[kept], rank[kept]

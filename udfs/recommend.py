@@ -1,4 +1,4 @@
-"""Top-k course recommendations for every user, scored in dense numpy blocks.
+"""Top-k course recommendations for every user, scored in numpy blocks of users.
 
 The scoring that ``user_recommendations`` publishes, as one vectorized pass over user
 batches instead of a join that expands every history course into its neighbours: a
@@ -20,8 +20,10 @@ the GIL in the matrix products, partitions and sorts that make up most of the wo
 output does not depend on the number of workers.
 
 Memory is bounded by the batches in flight (about ``2**20`` cells per matrix, one batch
-per worker) plus the two dense ``courses x courses`` similarity matrices, which is why the
-catalog is capped (``max_courses``): 5,000 courses is 200 MB per matrix.
+per worker) plus the two similarity matrices: dense ``courses x courses`` arrays up to var
+rec_dense_max_courses (5,000 courses is 200 MB each), and above it ``item_models.Sparse``
+rows of each course's strongest neighbours, multiplied entry by entry, with the same
+scores wherever both hold the same neighbours.
 """
 
 from __future__ import annotations
@@ -74,13 +76,13 @@ class Catalog:
     course_keys: np.ndarray  # int64, ascending (ties break by key)
     available: np.ndarray  # bool: published at as-of
     popularity: np.ndarray  # float64 in 0..1 (0 for courses nobody engaged with)
-    cf_similarity: np.ndarray  # float64 n x n, 0 where there is no neighbour
-    content_similarity: np.ndarray  # float64 n x n
+    cf_similarity: np.ndarray  # float64 n x n, 0 where there is no neighbour (or item_models.Sparse)
+    content_similarity: np.ndarray  # float64 n x n (or item_models.Sparse)
     fill_rank: np.ndarray  # float64 (segments + 1) x n; the last row is "no segment"
     fill_from_segment: np.ndarray  # bool, same shape: the rank came from the segment
 
 
-def dense_similarity(n: int, src: np.ndarray, dst: np.ndarray, value: np.ndarray) -> np.ndarray:
+def dense_similarity(src: np.ndarray, dst: np.ndarray, value: np.ndarray, n: int) -> np.ndarray:
     """An n x n matrix from (src, dst, value) triples of course positions; 0 elsewhere."""
     matrix = np.zeros((n, n))
     matrix[np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)] = np.asarray(value, dtype=np.float64)
@@ -149,10 +151,8 @@ def top_k(
     def scored(lo: int) -> dict[str, np.ndarray]:
         hi = min(users, lo + batch)
         h_lo, h_hi = np.searchsorted(h_user, [lo, hi])
-        weights = np.zeros((hi - lo, n))
-        weights[h_user[h_lo:h_hi] - lo, h_course[h_lo:h_hi]] = h_weight[h_lo:h_hi]
-        cf = weights @ catalog.cf_similarity
-        content = weights @ catalog.content_similarity
+        entries = (h_user[h_lo:h_hi] - lo, h_course[h_lo:h_hi], h_weight[h_lo:h_hi])
+        cf, content = (_times(entries, hi - lo, n, sim) for sim in (catalog.cf_similarity, catalog.content_similarity))
         score = blend(cf, content, catalog.popularity[None, :], w_cf, w_content, w_pop)
         score[:, blocked] = -np.inf
         t_lo, t_hi = np.searchsorted(t_user, [lo, hi])
@@ -190,6 +190,16 @@ def top_k(
     if not parts:
         return {name: np.zeros(0, dtype=dtype) for name, dtype in OUTPUT_DTYPES.items()}
     return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+
+
+def _times(entries: tuple[np.ndarray, ...], rows: int, n: int, sim) -> np.ndarray:
+    """The (rows x n) product of the history entries (row, course, weight) with a dense or
+    sparse similarity (``item_models.Sparse``, for catalogs above the dense cap)."""
+    if isinstance(sim, np.ndarray):
+        weights = np.zeros((rows, n))
+        weights[entries[0], entries[1]] = entries[2]
+        return weights @ sim
+    return sim.times(*entries, rows)
 
 
 def _ascending(major: np.ndarray, minor: np.ndarray) -> bool:
@@ -253,7 +263,7 @@ def _strongest_sources(
     similarity is read in place with one flat take (no per-batch copy of an n x n matrix).
     ``h_user`` (batch-local user positions) must be sorted, courses ascending within a user.
     """
-    n = similarities[0].shape[1]
+    n = len(similarities[0]) if isinstance(similarities[0], np.ndarray) else similarities[0].n
     starts = np.searchsorted(h_user, row, side="left")
     lens = np.searchsorted(h_user, row, side="right") - starts
     offsets = np.cumsum(lens) - lens
@@ -270,7 +280,7 @@ def _strongest_sources(
     for sim, out in zip(similarities, sources, strict=True):
         # one similarity at a time, in 1-d arrays: a stacked (entries x 2) array and a 2-d
         # reduceat were slower
-        terms = sim.ravel().take(cell)
+        terms = sim.ravel().take(cell) if isinstance(sim, np.ndarray) else sim.take(cell)
         terms *= weight
         top = np.maximum.reduceat(terms, bounds)
         # the first entry reaching the top: courses ascend within a pick, so the lowest course

@@ -8,7 +8,8 @@
     {%- set problems = [] -%}
     {%- set whole_numbers = [
         ('pair_max_courses_per_user', 1), ('pair_min_support', 1), ('rec_neighbors', 1),
-        ('rec_history_courses', 1), ('rec_k', 1), ('rec_max_courses', 1), ('ease_max_courses', 0),
+        ('rec_history_courses', 1), ('rec_k', 1), ('rec_dense_max_courses', 1), ('ease_max_courses', 0),
+        ('rec_sparse_neighbors', 1),
         ('content_neighbors', 1), ('propensity_horizon_days', 1), ('lifecycle_new_days', 1),
         ('rec_selection_users', 1),
         ('lifecycle_active_days', 1), ('lifecycle_at_risk_days', 1), ('lifecycle_dormant_days', 1),

@@ -102,3 +102,102 @@ def test_ranking_metrics_by_hand():
     assert m["map"] == pytest.approx(0.25 / 2)
     assert m["recall"] == pytest.approx(0.25)
     assert m["coverage"] == 5
+
+
+@pytest.mark.parametrize("kind", ["cosine", "jaccard", "lift", "rp3beta"])
+def test_the_sparse_fit_equals_the_dense_fit_and_keeps_each_courses_strongest(kind, monkeypatch):
+    x, data = _random_interactions(seed=3)
+    candidate = im.Candidate(kind, kind, 0.5 if kind == "rp3beta" else 0.0)
+    dense = im.fit(candidate, data)
+    monkeypatch.setattr(im, "PAIR_CHUNK", 50)  # chunks merged across users
+    whole, found = im.fit_sparse(candidate, data, keep=data.n)
+    assert np.array_equal(found, (dense != 0).sum(axis=1))
+    assert whole.dense() == pytest.approx(dense, abs=1e-12)
+    assert np.all(np.diff(whole.cells) > 0)
+    kept, found = im.fit_sparse(candidate, data, keep=5)
+    nonzero = (dense != 0).sum(axis=1)
+    assert np.array_equal(found, nonzero) and (nonzero > 5).any()
+    got = kept.dense()
+    for i in range(data.n):
+        strength = np.where(dense[i] != 0, np.abs(dense[i]), -1.0)
+        want = np.argsort(-strength, kind="stable")[: min(5, nonzero[i])]
+        assert set(np.flatnonzero(got[i])) == set(want)
+        assert got[i, want] == pytest.approx(dense[i, want], abs=1e-12)
+
+
+def test_sparse_products_and_lookups_equal_the_dense_ones():
+    rng = np.random.default_rng(4)
+    n = 40
+    s = np.where(rng.random((n, n)) < 0.1, rng.normal(size=(n, n)), 0.0)
+    sparse = im.Sparse.from_cells(np.flatnonzero(s), s.ravel()[s.ravel() != 0], n)
+    assert np.array_equal(sparse.dense(), s)
+    rows = np.where(rng.random((7, n)) < 0.2, rng.random((7, n)), 0.0)
+    assert im.product(rows, sparse) == pytest.approx(rows @ s, abs=1e-12)
+    cells = rng.integers(0, n * n, 500)
+    assert np.array_equal(sparse.take(cells), s.ravel().take(cells))
+    empty = im.Sparse.from_cells(np.zeros(0, dtype=np.int64), np.zeros(0), n)
+    assert np.array_equal(empty.take(cells), np.zeros(500))
+    assert not im.product(rows, empty).any()
+
+
+def test_the_leaderboard_is_the_same_in_batches_and_on_the_sparse_path(monkeypatch):
+    from learnmart.udfs.recommend import blend
+
+    x, data = _random_interactions(users=400, n=50, seed=5)
+    taken = np.ones(len(data.courses), dtype=bool)
+    last_seen = np.random.default_rng(0).random(len(data.courses))
+    holdout = im.latest_holdout(data, taken, last_seen, sample=200, seed=1)
+    marks = np.zeros((len(holdout.users), data.n), dtype=bool)
+    for row, u in enumerate(holdout.users):
+        lo, hi = holdout.train.indptr[u], holdout.train.indptr[u + 1]
+        marks[row, holdout.train.courses[lo:hi]] = True
+    options = [im.Candidate(k, k) for k in ("cosine", "jaccard", "lift")] + [im.Candidate("popularity", "popularity")]
+    args = dict(content=np.zeros((data.n, data.n)), available=np.ones(data.n, dtype=bool), k=10, blend=blend)
+    whole = im.leaderboard(holdout, marks, options, **args)
+    monkeypatch.setattr(im, "HOLDOUT_BATCH_CELLS", 7 * data.n)  # 7 users per batch
+    sparse = im.leaderboard(holdout, marks, options, sparse_keep=data.n, **args)
+    for a, b in zip(whole, sparse, strict=True):
+        assert a["ndcg"] == pytest.approx(b["ndcg"], abs=1e-12) and a["chosen"] == b["chosen"]
+
+
+def test_content_neighbors_match_the_pairwise_definition_in_any_batch(monkeypatch):
+    """Each course's top cosines among the courses sharing its category or a tag, ties by id."""
+    rng = np.random.default_rng(7)
+    n, width = 60, 12
+    vectors = np.round(rng.random((n, width)) * (rng.random((n, width)) < 0.3), 1)
+    category = rng.integers(-1, 4, n)
+    tags = [sorted(set(rng.integers(0, 9, rng.integers(0, 3)).tolist())) for _ in range(n)]
+    indptr = np.r_[0, np.cumsum([len(t) for t in tags])]
+    tag_ids = np.array([t for ts in tags for t in ts], dtype=np.int64)
+    order = rng.permutation(n)
+    expected = []
+    for i in range(n):
+        cands = []
+        for j in range(n):
+            share = (category[i] >= 0 and category[i] == category[j]) or set(tags[i]) & set(tags[j])
+            a, b = np.linalg.norm(vectors[i]), np.linalg.norm(vectors[j])
+            cos = vectors[i] @ vectors[j] / (a * b) if a and b else 0.0
+            if i != j and share and cos > 0:
+                cands.append((-cos, order[j], j))
+        expected += [(i, j, -c, r) for r, (c, _, j) in enumerate(sorted(cands)[:5], start=1)]
+    for cells in (1 << 22, 3 * n):
+        monkeypatch.setattr(im, "CONTENT_BATCH_CELLS", cells)
+        src, dst, cos, rank = im.content_neighbors(vectors, category, indptr, tag_ids, order, 5)
+        assert [(a, b, r) for a, b, _, r in expected] == list(zip(src, dst, rank, strict=True))
+        assert cos == pytest.approx([c for _, _, c, _ in expected], abs=1e-12)
+
+
+def test_top_k_follows_score_then_prior_then_position_as_a_full_sort_does():
+    rng = np.random.default_rng(8)
+    scores = np.round(rng.random((50, 30)), 1)  # coarse: many exact ties
+    scores[rng.random(scores.shape) < 0.2] = 0.0
+    exclude = rng.random(scores.shape) < 0.3
+    exclude[0] = True  # nothing left: all -1
+    exclude[1, 3:] = True  # fewer than k left
+    prior = np.round(rng.random(30), 1)
+    top = im.top_k(scores, exclude, 8, prior)
+    for row in range(50):
+        allowed = np.flatnonzero(~exclude[row])
+        ranked = sorted(allowed, key=lambda j: (-scores[row, j], -prior[j], j))[:8]
+        assert list(top[row][top[row] >= 0]) == ranked
+        assert (top[row][len(ranked) :] == -1).all()

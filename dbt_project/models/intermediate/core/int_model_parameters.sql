@@ -19,7 +19,9 @@ select
     cast({{ var('rec_selection_users') }} as integer) as rec_selection_users,
     cast({{ var('rp3beta_beta') }} as double) as rp3beta_beta,
     cast({{ var('eval_seed') }} as integer) as eval_seed,
-    cast({{ var('rec_max_courses') }} as integer) as rec_max_courses,
+    cast({{ var('rec_dense_max_courses') }} as integer) as rec_dense_max_courses,
+    cast({{ var('rec_sparse_neighbors') }} as integer) as rec_sparse_neighbors,
+    cast({{ var('content_neighbors') }} as integer) as content_neighbors,
     cast({{ var('half_life_days') }} as double) as half_life_days,
     cast({{ learnmart_quote(build_setting('data_dir')) }} as varchar) as data_dir,
     -- false: PII hashes and audience keys use the development salt; exports refuse to run

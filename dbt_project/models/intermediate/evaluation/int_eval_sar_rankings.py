@@ -42,18 +42,22 @@ def model(dbt, session):
     taken = im.Interactions.from_pairs(
         user_pos, course_pos, np.asarray(rows["is_taken"], dtype=np.float64), len(users), len(keys)
     )
-    s = im.similarity("jaccard", im.cooccurrence(data))
+    if len(keys) <= int(params["rec_dense_max_courses"][0]):
+        s = im.similarity("jaccard", im.cooccurrence(data))
+    else:  # every non-zero weight, without an n x n array
+        s = im.fit_sparse(im.Candidate("sar", "jaccard"), data, keep=len(keys))[0]
     found = np.isin(eval_users, users)
     eval_users = eval_users[found]
     positions = np.searchsorted(users, eval_users)
     out = {name: [] for name in SCHEMA.names}
     available = np.asarray(courses["is_available"], dtype=bool)
     popularity = np.asarray(courses["popularity_score"], dtype=np.float64)
-    for lo in range(0, len(positions), 1024):
-        batch = positions[lo : lo + 1024]
+    step = max(1, (1 << 22) // max(len(keys), 1))
+    for lo in range(0, len(positions), step):
+        batch = positions[lo : lo + step]
         exclude = (taken.dense(batch) > 0) | ~available[None, :]
         top = im.top_k_scores(data.dense(batch), s, exclude, k, popularity)
-        for user, picks in zip(eval_users[lo : lo + 1024], top, strict=True):
+        for user, picks in zip(eval_users[lo : lo + step], top, strict=True):
             picks = picks[picks >= 0]
             out["ranker"] += ["sar"] * len(picks)
             out["user_id"] += [user] * len(picks)

@@ -2,15 +2,25 @@
 
 The recommender int_recommender_selection chose (var rec_similarity: auto, or the one the
 var names), fitted on every user's interactions with learnmart.udfs.item_models: cosine,
-jaccard, lift, RP3beta or EASE (signed weights kept). Every non-zero weight is kept unless
-a course has more than var rec_neighbors, a safety limit: then its strongest by absolute
-weight are kept, and model_health says the limit bound.
+jaccard, lift, RP3beta or EASE (signed weights kept). Up to var rec_dense_max_courses
+courses the whole matrix is fitted and every non-zero weight kept unless a course has more
+than var rec_neighbors; above it the sparse path builds the weights from the non-zero
+co-occurrences only and keeps each course's var rec_sparse_neighbors strongest (by absolute
+weight). neighbors_found and neighbors_limit tell model_health whether a limit bound.
 """
 
 import numpy as np
 import pyarrow as pa
 
-SCHEMA = pa.schema([("course_key", pa.int64()), ("other_course_key", pa.int64()), ("similarity", pa.float64())])
+SCHEMA = pa.schema(
+    [
+        ("course_key", pa.int64()),
+        ("other_course_key", pa.int64()),
+        ("similarity", pa.float64()),
+        ("neighbors_found", pa.int64()),
+        ("neighbors_limit", pa.int64()),
+    ]
+)
 
 
 def model(dbt, session):
@@ -30,14 +40,23 @@ def model(dbt, session):
         .fetchnumpy()
     )
     data = im.Interactions.from_keys(rows["user_key"], rows["course_key"], rows["weight"], keys)
-    s = im.fit(candidate, data)
-    src, dst = np.nonzero(s)
-    weight = s[src, dst]
-    if len(keys) - 1 > keep:
-        strength = np.where(s != 0, np.abs(s), -1.0)
-        top = np.argsort(-strength, axis=1, kind="stable")[:, :keep]
-        src = np.repeat(np.arange(len(keys)), top.shape[1])
-        dst = top.reshape(-1)
+    if len(keys) > int(params["rec_dense_max_courses"][0]):
+        keep = min(keep, int(params["rec_sparse_neighbors"][0]))
+        s, found = im.fit_sparse(candidate, data, keep)
+        src, dst, weight = s.rows, s.cols, s.values
+    else:
+        s = im.fit(candidate, data)
+        found = np.count_nonzero(s, axis=1)
+        src, dst = np.nonzero(s)
         weight = s[src, dst]
-        src, dst, weight = src[weight != 0], dst[weight != 0], weight[weight != 0]
-    return pa.table([keys[src], keys[dst], weight], schema=SCHEMA)
+        if found.max(initial=0) > keep:
+            strength = np.where(s != 0, np.abs(s), -1.0)
+            top = np.argsort(-strength, axis=1, kind="stable")[:, :keep]
+            src = np.repeat(np.arange(len(keys)), top.shape[1])
+            dst = top.reshape(-1)
+            weight = s[src, dst]
+            src, dst, weight = src[weight != 0], dst[weight != 0], weight[weight != 0]
+    return pa.table(
+        [keys[src], keys[dst], weight, found[src].astype(np.int64), np.full(len(src), keep, dtype=np.int64)],
+        schema=SCHEMA,
+    )

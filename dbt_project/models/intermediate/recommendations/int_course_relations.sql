@@ -3,7 +3,8 @@
     current relation to the course, for the verbs of recommendation reasons - completed >
     rated > bought > tried > saved > shared > viewed - and whether the course was refunded
     (a refund after the user's last purchase of it): a refunded course is no reason to
-    recommend anything, and it is not bought any more.
+    recommend anything, and it is not bought any more. first_taken_at: when the user first
+    bought, completed, rated or refunded it (what "the latest courses" of a holdout means).
 -#}
 with
 
@@ -17,6 +18,7 @@ per_pair as (
     select
         user_id,
         course_id,
+        min(event_ts) filter (where event_type in ('purchase', 'refund', 'complete', 'rating')) as first_taken_at,
         max(event_ts) filter (where event_type = 'purchase') as last_purchased_at,
         max(event_ts) filter (where event_type = 'refund') as last_refunded_at,
         bool_or(event_type = 'complete') as has_completed,
@@ -34,6 +36,7 @@ final as (
         course_id,
         coalesce(last_refunded_at >= last_purchased_at or (last_refunded_at is not null and last_purchased_at is null), false)
             as is_refunded,
+        first_taken_at,
         case
             when has_completed then 'completed'
             when has_rated then 'rated'

@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from learnmart.udfs import recommend
+from learnmart.udfs.item_models import Sparse
 
 SCHEMA = pa.schema(
     [
@@ -44,17 +45,12 @@ def _strings(column):
 def model(dbt, session):
     dbt.config(materialized="table")
     params = dbt.ref("int_model_parameters").fetchnumpy()
-    max_courses = int(params["rec_max_courses"][0])
-
     course_rel = dbt.ref("int_recommendation_courses")
     courses = course_rel.order("course_key").fetchnumpy()
     course_keys = np.asarray(courses["course_key"], dtype=np.int64)
     n = len(course_keys)
-    if n > max_courses:
-        raise ValueError(
-            f"{n} courses exceed var rec_max_courses ({max_courses}): dense scoring holds two "
-            f"{n} x {n} similarity matrices ({2 * n * n * 8 / 1e9:.1f} GB); raise the var if memory allows"
-        )
+    # above the cap two n x n arrays would not fit: the neighbour rows are kept sparse
+    matrix = recommend.dense_similarity if n <= int(params["rec_dense_max_courses"][0]) else Sparse.from_triples
 
     user_rel = dbt.ref("int_recommendation_users")
     users = user_rel.order("user_key").to_arrow_table()
@@ -80,24 +76,24 @@ def model(dbt, session):
     # the blend weights come with the recommender int_recommender_selection chose
     chosen = dbt.ref("int_recommender_selection").filter("chosen").fetchnumpy()
     neighbor_rel = dbt.ref("int_course_neighbors")
-    neighbors = neighbor_rel.fetchnumpy()
+    neighbors = neighbor_rel.select("course_key, other_course_key, similarity").fetchnumpy()
     content_rel = dbt.ref("int_course_pairs_content_scored")
     content = content_rel.select("course_key, other_course_key, content_cosine").fetchnumpy()
     catalog = recommend.Catalog(
         course_keys=course_keys,
         available=np.asarray(courses["is_available"], dtype=bool),
         popularity=np.asarray(courses["popularity_score"], dtype=np.float64),
-        cf_similarity=recommend.dense_similarity(
-            n,
+        cf_similarity=matrix(
             _positions(course_keys, neighbors["course_key"], "course"),
             _positions(course_keys, neighbors["other_course_key"], "course"),
             neighbors["similarity"],
-        ),
-        content_similarity=recommend.dense_similarity(
             n,
+        ),
+        content_similarity=matrix(
             _positions(course_keys, content["course_key"], "course"),
             _positions(course_keys, content["other_course_key"], "course"),
             content["content_cosine"],
+            n,
         ),
         fill_rank=fill_rank,
         fill_from_segment=fill_from_segment,

@@ -3,7 +3,7 @@
     history gives the course (positive affinity; 0 for a refunded course, which
     int_recommendation_history leaves out too), whether it is taken (never recommended),
     whether it was refunded (then it is no held-out course to predict either) and when the
-    user last engaged with it. Read by int_recommender_selection and int_course_neighbors.
+    user took it (first purchase, completion, rating or refund; else the last event). Read by int_recommender_selection and int_course_neighbors.
 -#}
 with
 
@@ -12,7 +12,7 @@ interactions as (
 ),
 
 relations as (
-    select user_id, course_id, is_refunded from {{ ref('int_course_relations') }}
+    select user_id, course_id, is_refunded, first_taken_at from {{ ref('int_course_relations') }}
 ),
 
 final as (
@@ -25,7 +25,8 @@ final as (
         end as weight,
         interactions.is_taken,
         coalesce(relations.is_refunded, false) as is_refunded,
-        epoch(interactions.last_event_at) as last_seen
+        -- a taken course is as recent as its taking (a later view does not make it new)
+        epoch(coalesce(relations.first_taken_at, interactions.last_event_at)) as last_seen
     from interactions
     left join relations
         on interactions.user_id = relations.user_id and interactions.course_id = relations.course_id

@@ -39,7 +39,7 @@ def _value(params, name):
     return None if np.ma.getmaskarray(column)[0] else column[0]
 
 
-def _inputs(dbt):
+def _inputs(dbt, dense_max):
     from learnmart.udfs import item_models as im
 
     courses = dbt.ref("int_recommendation_courses").order("course_key").fetchnumpy()
@@ -54,11 +54,17 @@ def _inputs(dbt):
     content_rows = (
         dbt.ref("int_course_pairs_content_scored").select("course_key, other_course_key, content_cosine").fetchnumpy()
     )
-    content = np.zeros((len(keys), len(keys)))
-    content[
+    triples = (
         np.searchsorted(keys, np.asarray(content_rows["course_key"], dtype=np.int64)),
         np.searchsorted(keys, np.asarray(content_rows["other_course_key"], dtype=np.int64)),
-    ] = content_rows["content_cosine"]
+        np.asarray(content_rows["content_cosine"], dtype=np.float64),
+    )
+    # as int_recommendations_scored holds it: dense up to the cap, sparse rows above
+    if len(keys) <= dense_max:
+        content = np.zeros((len(keys), len(keys)))
+        content[triples[0], triples[1]] = triples[2]
+    else:
+        content = im.Sparse.from_triples(*triples, len(keys))
     extra = {
         "taken": np.asarray(rows["is_taken"], dtype=bool),
         "refunded": np.asarray(rows["is_refunded"], dtype=bool),
@@ -75,8 +81,10 @@ def model(dbt, session):
 
     params = dbt.ref("int_model_parameters").fetchnumpy()
     kind = str(params["rec_similarity"][0])
-    data, content, extra = _inputs(dbt)
-    options = im.candidates(im.course_users(data), bool(content.any()), float(params["rp3beta_beta"][0]))
+    dense_max = int(params["rec_dense_max_courses"][0])
+    data, content, extra = _inputs(dbt, dense_max)
+    has_content = bool(content.any()) if isinstance(content, np.ndarray) else bool(len(content.values))
+    options = im.candidates(im.course_users(data), has_content, float(params["rp3beta_beta"][0]))
     if data.n > int(params["ease_max_courses"][0]):
         options = [o for o in options if o.kind != "ease"]  # its dense inverse would not fit
     allowed = im.choosable(
@@ -113,6 +121,10 @@ def model(dbt, session):
             available=extra["available"],
             k=int(params["rec_k"][0]),
             blend=blend,
+            # above the dense cap, judged as int_course_neighbors will fit them: sparse, cut
+            sparse_keep=None
+            if data.n <= dense_max
+            else min(int(params["rec_neighbors"][0]), int(params["rec_sparse_neighbors"][0])),
         )
         eligible = [i for i, row in enumerate(board) if row["candidate"] in allowed]
         best = max(eligible, key=lambda i: (board[i]["ndcg"], -i))

@@ -45,14 +45,26 @@ selection as (
     select * from {{ ref('int_recommender_selection') }}
 ),
 
-courses as (
-    select count(*) as courses from {{ ref('int_recommendation_courses') }}
+neighbor_limits as (
+    select
+        count(distinct course_key) filter (where neighbors_found > neighbors_limit) as courses_cut,
+        coalesce(max(neighbors_found), 0) as most_found,
+        coalesce(max(neighbors_limit), {{ var('rec_neighbors') }}) as neighbors_limit
+    from {{ ref('int_course_neighbors') }}
 ),
 
 history_sizes as (
     select user_key, count(*) as history_courses
     from {{ ref('int_interactions_weighted') }}
     where affinity > 0
+    group by user_key
+),
+
+scored_history_sizes as (
+    -- what int_recommendation_history chooses from: positive affinity, refunded courses out
+    select user_key, count(*) as history_courses
+    from {{ ref('int_recommender_interactions') }}
+    where weight > 0
     group by user_key
 ),
 
@@ -215,14 +227,15 @@ recommendation_checks as (
     union all
     select
         'rec_neighbors_limit',
-        case when courses.courses - 1 > {{ var('rec_neighbors') }} then 'warn' else 'ok' end,
-        cast(courses.courses - 1 as double),
-        cast({{ var('rec_neighbors') }} as double),
-        case when courses.courses - 1 > {{ var('rec_neighbors') }}
-            then 'Each course keeps only its ' || {{ var('rec_neighbors') }} || ' strongest neighbours of '
-                || (courses.courses - 1) || ' (var rec_neighbors, a safety limit)'
+        case when courses_cut > 0 then 'warn' else 'ok' end,
+        cast(courses_cut as double),
+        cast(neighbors_limit as double),
+        case when courses_cut > 0
+            then courses_cut || ' courses keep only their ' || neighbors_limit || ' strongest neighbours (of up to '
+                || most_found || '; var rec_neighbors, or rec_sparse_neighbors above rec_dense_max_courses '
+                || 'courses: a safety limit)'
             else 'Every course keeps all its neighbours' end
-    from courses
+    from neighbor_limits
     union all
     select
         'rec_history_limit',
@@ -232,7 +245,7 @@ recommendation_checks as (
         count(*) filter (where history_courses > {{ var('rec_history_courses') }})
             || ' users are scored from only their ' || {{ var('rec_history_courses') }}
             || ' strongest courses (var rec_history_courses, a safety limit)'
-    from history_sizes
+    from scored_history_sizes
     union all
     select
         'rec_course_pairs_limit',
