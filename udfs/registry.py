@@ -6,10 +6,9 @@ import hmac
 import os
 
 import duckdb
-from duckdb.sqltypes import BOOLEAN, DOUBLE, VARCHAR
-from learnmart.udfs import similarity
+from duckdb.sqltypes import BOOLEAN, VARCHAR
 
-UDF_NAMES = ("cosine_similarity", "pii_hash", "pii_salt_configured")
+UDF_NAMES = ("pii_hash", "pii_salt_configured")
 # the key of PII hashes and audience keys when $LEARNMART_SALT is unset (exports then refuse to run)
 DEVELOPMENT_SALT = "learnmart-unsalted-development-only"
 
@@ -43,16 +42,6 @@ def register_udfs(con: duckdb.DuckDBPyConnection) -> None:
             list(UDF_NAMES),
         ).fetchall()
     }
-    double_list = duckdb.list_type(DOUBLE)
-    if "cosine_similarity" not in existing:
-        con.create_function(
-            "cosine_similarity",
-            similarity.cosine_similarity,
-            [double_list, double_list],
-            DOUBLE,
-            type="arrow",
-            null_handling="special",
-        )
     if "pii_hash" not in existing:
         con.create_function(
             "pii_hash", pii_hash_function(pii_salt()), [VARCHAR], VARCHAR, type="arrow", null_handling="special"
