@@ -102,8 +102,11 @@
     out are NULL; a required column that is missing, or a column named twice in a CSV
     header, stops the build with the file named.
     `skip_files`: files already loaded by an earlier build (incremental staging).
+    The model that calls it depends on source('raw', entity) (models/staging/raw/_raw__sources.yml).
 -#}
 {% macro raw_relation(entity, skip_files=[]) %}
+    {#- the entity's dbt source: lineage starts at the files (read below, not through it) -#}
+    {%- do source('raw', entity) -%}
     {%- set contract = raw_contract()[entity] -%}
     {%- set found = raw_files(entity) -%}
     {%- set any_found = (found['parquet'] + found['csv']) | length > 0 -%}

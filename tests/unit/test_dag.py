@@ -70,3 +70,14 @@ def test_no_staging_model_joins_another_entity(manifest):
         and _entity(nodes[parent]["name"]) not in ("files",)
     ]
     assert crossing == []
+
+
+def test_lineage_starts_at_the_raw_files(manifest):
+    """Each raw entity is a dbt source that its base model depends on (docs/operations.md)."""
+    from learnmart.raw_files import RAW_ENTITIES
+
+    raw = {s["name"] for s in manifest["sources"].values() if s["source_name"] == "raw"}
+    assert raw == set(RAW_ENTITIES)
+    for entity in RAW_ENTITIES:
+        node = manifest["nodes"][f"model.learnmart.base_raw__{entity}"]
+        assert f"source.learnmart.raw.{entity}" in node["depends_on"]["nodes"]
