@@ -14,6 +14,9 @@
    propensity_calibration, model_health, and the marts that show how the models read
    real data (segments, lifecycle stages, recommendations). A table the build does not
    have is reported as "not in this build", not as an error.
+4. The behavioural clusters against OULAD's outcomes and demographics (--src's
+   studentInfo.csv): pass and withdrawal rates per cluster, with and without the one
+   feature the adapter derives from the outcome.
 
 Prints the report and writes it to --out (overwritten: the file is the latest run, dated).
 Never run in CI.
@@ -156,6 +159,89 @@ def built_sections(db: Path) -> list[str]:
         con.close()
 
 
+PASSED = "('Pass', 'Distinction')"
+
+
+def clusters_section(db: Path, src: Path) -> str:
+    """The behavioural clusters against OULAD's outcomes and demographics (studentInfo.csv in
+    src): per cluster, the share of its students' presentations passed and withdrawn, and
+    who they are; then the same without completion_share, which OULAD's adapter derives
+    from the outcome itself (a complete event for a pass), so the first table cannot be
+    read as behaviour predicting the result."""
+    from bench.cluster_personas import refit
+
+    info = src / "studentInfo.csv"
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = {name for (name,) in con.execute("select table_name from information_schema.tables").fetchall()}
+        if "user_clusters" not in tables:
+            return f"## Clusters against outcomes\n\nuser_clusters: {NOT_BUILT}."
+        if not info.exists():
+            return f"## Clusters against outcomes\n\nNot run: no {info} to read the outcomes from."
+        con.execute(
+            f"""
+            create temp table outcomes as
+            select cast(id_student as varchar) as user_id, final_result, gender, age_band, highest_education
+            from read_csv({str(info)!r}, all_varchar = true)
+            """
+        )
+        built = _outcome_table(con, "select user_key, user_id, cluster_id, cluster_name from user_clusters")
+        labels = refit(con, drop=("completion_share",))
+        con.execute("create temp table refit (user_key bigint, cluster_id bigint)")
+        con.executemany("insert into refit values (?, ?)", list(labels.items()))
+        behaviour_only = _outcome_table(
+            con,
+            "select r.user_key, c.user_id, r.cluster_id, '' as cluster_name "
+            "from refit as r inner join user_clusters as c on r.user_key = c.user_key",
+        )
+        return "\n\n".join(
+            [
+                "## Clusters against outcomes",
+                "Per behavioural cluster (`user_clusters`): its students, the share of their module "
+                "presentations passed (Pass or Distinction) and withdrawn, and their demographics "
+                "(OULAD's studentInfo.csv).",
+                built,
+                "The same fit without completion_share: the adapter writes a complete event for "
+                "each pass, so the clusters above partly see the outcome. These still see "
+                "unregistrations, which the adapter maps to refunds (net spend 0 for a student who "
+                "withdrew from every module), beside clicks, recency, the module mix and the time of day.",
+                behaviour_only,
+            ]
+        )
+    finally:
+        con.close()
+
+
+def _outcome_table(con, clusters_sql: str) -> str:
+    rows = con.execute(
+        f"""
+        with clusters as ({clusters_sql})
+        select
+            clusters.cluster_id,
+            any_value(clusters.cluster_name) as cluster_name,
+            count(distinct clusters.user_id) as students,
+            round(avg(case when outcomes.final_result in {PASSED} then 1.0 else 0.0 end), 3) as pass_rate,
+            round(avg(case when outcomes.final_result = 'Withdrawn' then 1.0 else 0.0 end), 3) as withdrawn_rate,
+            round(avg(case when outcomes.gender = 'F' then 1.0 else 0.0 end), 3) as female,
+            round(avg(case when outcomes.age_band = '0-35' then 1.0 else 0.0 end), 3) as age_0_35,
+            round(avg(case when outcomes.highest_education in ('HE Qualification', 'Post Graduate Qualification')
+                then 1.0 else 0.0 end), 3) as higher_education
+        from clusters
+        inner join outcomes on clusters.user_id = outcomes.user_id
+        group by clusters.cluster_id
+        order by clusters.cluster_id
+        """
+    ).fetchall()
+    columns = ["cluster_id", "cluster_name", "students", "pass_rate", "withdrawn_rate", "female", "age_0_35",
+               "higher_education"]  # fmt: skip
+    rates = [r[3] for r in rows if r[2] >= 100]
+    if not rates:
+        return markdown_table(columns, rows)
+    ratio = f"{max(rates) / min(rates):.1f}x" if min(rates) > 0 else "no ratio: the lowest is 0"
+    spread = f"pass rate from {min(rates):.3f} to {max(rates):.3f} ({ratio})"
+    return markdown_table(columns, rows) + f"\n\nAmong clusters of at least 100 students: {spread}."
+
+
 def evaluate(data: Path) -> tuple[dict, list[dict]]:
     """`learnmart evaluate --split both`, measured, with its figures from --json."""
     with tempfile.TemporaryDirectory(prefix="learnmart-realdata-") as tmp:
@@ -185,7 +271,13 @@ def _run_line(run: dict) -> str:
     )
 
 
-def report(data: Path, db: Path, build: dict, evaluation: tuple[dict, list[dict]] | None) -> str:
+def report(
+    data: Path,
+    db: Path,
+    build: dict,
+    evaluation: tuple[dict, list[dict]] | None,
+    src: Path = Path("../shared/data/oulad"),
+) -> str:
     versions = ", ".join(f"{p} {importlib.metadata.version(p)}" for p in ("duckdb", "dbt-core", "dbt-duckdb"))
     parts = [
         "# learnmart on real data: OULAD",
@@ -201,6 +293,7 @@ def report(data: Path, db: Path, build: dict, evaluation: tuple[dict, list[dict]
         parts.append(f"The build failed: nothing below was read. Its output above says why; `{db}` is unchanged.")
         return "\n\n".join(parts) + "\n"
     parts += built_sections(db)
+    parts.append(clusters_section(db, src))
     if evaluation is None:
         parts.append("## Offline evaluation\n\nNot run (--no-evaluate).")
     else:
@@ -216,10 +309,13 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=Path("data/oulad.duckdb"))
     parser.add_argument("--no-evaluate", action="store_true", help="skip `learnmart evaluate` (two more builds)")
     parser.add_argument("--out", type=Path, default=RESULTS / "realdata.md")
+    parser.add_argument(
+        "--src", type=Path, default=Path("../shared/data/oulad"), help="OULAD's own files, for the outcomes"
+    )
     args = parser.parse_args()
     build = run_measured([LEARNMART, "build", "--data", str(args.data), "--db", str(args.db), "-q", "--full-refresh"])
     evaluation = None if args.no_evaluate or build["exit_code"] != 0 else evaluate(args.data)
-    text = report(args.data, args.db, build, evaluation)
+    text = report(args.data, args.db, build, evaluation, args.src)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     print(text)

@@ -106,8 +106,10 @@ def _update(x: np.ndarray, labels: np.ndarray, d: np.ndarray, centroids: np.ndar
     """Move each centroid to its members' mean (in place); returns the largest move."""
     k = len(centroids)
     counts = np.bincount(labels, minlength=k)
-    # a weighted bincount per column: much faster than np.add.at over the rows
-    sums = np.column_stack([np.bincount(labels, weights=x[:, j], minlength=k) for j in range(x.shape[1])])
+    # members' sums as one k x rows indicator matrix times the rows (BLAS), not np.add.at
+    members = np.zeros((k, len(x)), dtype=x.dtype)
+    members[labels, np.arange(len(x))] = 1.0
+    sums = members @ x
     new = centroids.copy()
     filled = counts > 0
     new[filled] = sums[filled] / counts[filled, None]
@@ -223,7 +225,7 @@ def fit(
     z = np.asarray(z, dtype=np.float64)
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(len(z), size=min(sample_rows, len(z)), replace=False)) if len(z) else np.zeros(0, int)
-    part = z[rows]
+    part = z[rows].astype(np.float32)  # z-scores: float32 is precise enough, and twice as fast
     fits = {}
     scores: dict[int, float] = {}
     for candidate in [k] if k is not None else range(k_min, k_max + 1):

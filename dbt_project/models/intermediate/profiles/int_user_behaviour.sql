@@ -51,27 +51,22 @@ top_category as (
 ),
 
 event_activity as (
-    select
-        user_id,
-        count(*) as events,
-        count(distinct cast(event_ts as date)) as active_days,
-        count(*) filter (where event_type = 'purchase' and course_id is null) as memberships_bought,
-        count(*) filter (where hour(event_ts) < 6) as night_events,
-        count(*) filter (where hour(event_ts) between 6 and 11) as morning_events,
-        count(*) filter (where hour(event_ts) between 18 and 23) as evening_events
-    from events
-    group by user_id
-),
-
-discounts as (
-    -- course purchases paid below 95% of the catalog price (a promotion or a coupon)
+    -- one pass over the events; a course purchase paid below 95% of the catalog price counts
+    -- as discounted (a promotion or a coupon)
     select
         events.user_id,
-        count(*) as course_purchases,
-        count(*) filter (where events.amount < 0.95 * courses.price) as discounted_purchases
+        count(*) as events,
+        count(distinct cast(events.event_ts as date)) as active_days,
+        count(*) filter (where events.event_type = 'purchase' and events.course_id is null) as memberships_bought,
+        count(*) filter (where events.event_type = 'purchase' and courses.price > 0) as course_purchases,
+        count(*) filter (
+            where events.event_type = 'purchase' and courses.price > 0 and events.amount < 0.95 * courses.price
+        ) as discounted_purchases,
+        count(*) filter (where hour(events.event_ts) < 6) as night_events,
+        count(*) filter (where hour(events.event_ts) between 6 and 11) as morning_events,
+        count(*) filter (where hour(events.event_ts) between 18 and 23) as evening_events
     from events
-    inner join courses on events.course_id = courses.course_id
-    where events.event_type = 'purchase' and courses.price > 0
+    left join courses on events.course_id = courses.course_id
     group by events.user_id
 ),
 
@@ -105,7 +100,8 @@ final as (
         coalesce(learning.learning_minutes_30d, 0) as learning_minutes_30d,
         coalesce(learning.learning_minutes_total / nullif(learning.learning_sessions, 0), 0) as avg_session_minutes,
         coalesce(top_category.share, 0) as category_focus,
-        coalesce(discounts.discounted_purchases / discounts.course_purchases, 0) as discount_share,
+        coalesce(event_activity.discounted_purchases / nullif(event_activity.course_purchases, 0), 0)
+            as discount_share,
         {%- for format in ['video', 'audio', 'ebook', 'live', 'column'] %}
         coalesce(format_mix.{{ format }}_events / nullif(format_mix.course_events, 0), 0) as {{ format }}_share,
         {%- endfor %}
@@ -117,7 +113,6 @@ final as (
     left join event_activity on snapshot.user_id = event_activity.user_id
     left join format_mix on snapshot.user_id = format_mix.user_id
     left join top_category on snapshot.user_id = top_category.user_id
-    left join discounts on snapshot.user_id = discounts.user_id
     left join course_progress on snapshot.user_id = course_progress.user_id
     left join learning on snapshot.user_id = learning.user_id
 )
