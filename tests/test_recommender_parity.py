@@ -36,7 +36,10 @@ def _build(tmp_path, ratings: np.ndarray, extra_vars: dict) -> dict[str, list[st
     run_build(data, db, quiet=True, extra_vars=extra_vars)
     with duckdb.connect(str(db), read_only=True) as con:
         rows = con.execute("select user_id, list(course_id order by rank) from user_recommendations group by 1")
-        return dict(rows.fetchall())
+        got = dict(rows.fetchall())
+        # the neighbour limit the build applied: var rec_sparse_neighbors only on the sparse path
+        limit = con.execute("select max(neighbors_limit) from intermediate.int_course_neighbors").fetchone()[0]
+    return got | {"neighbors_limit": limit}
 
 
 def _reference_top10(scores: np.ndarray, seen: np.ndarray) -> dict[str, list[str] | None]:
@@ -57,9 +60,15 @@ def _compare(got, expected):
     assert [got[u] for u in checked] == [expected[u] for u in checked]
 
 
-def test_pure_sar_mode_gives_reference_sar_top_10(tmp_path):
+# sparse: the path of catalogs above var rec_dense_max_courses, with no neighbour cut
+@pytest.mark.parametrize("path", ["dense", "sparse"])
+def test_pure_sar_mode_gives_reference_sar_top_10(tmp_path, path):
     ratings = _ratings(1, constant=False)
-    got = _build(tmp_path, ratings, {"rec_similarity": "jaccard", "rec_weight_content": 0, "rec_weight_popularity": 0})
+    pure = {"rec_similarity": "jaccard", "rec_weight_content": 0, "rec_weight_popularity": 0}
+    if path == "sparse":
+        pure |= {"rec_dense_max_courses": 10, "rec_sparse_neighbors": ITEMS}
+    got = _build(tmp_path, ratings, pure)
+    assert got.pop("neighbors_limit") == (ITEMS if path == "sparse" else 5000)
     h = (ratings > 0).astype(float)
     c = h.T @ h
     d = np.diag(c)
@@ -76,6 +85,7 @@ def test_ease_gives_reference_ease_top_10(tmp_path, lam):
         ratings,
         {"rec_similarity": "ease", "ease_l2": lam, "rec_weight_content": 0, "rec_weight_popularity": 0},
     )
+    got.pop("neighbors_limit")
     x = (ratings > 0).astype(float)
     g = x.T @ x + lam * np.eye(ITEMS)
     p = np.linalg.inv(g)
