@@ -472,7 +472,12 @@ def leaderboard(
                 else:
                     fitted[key] = fit_sparse(option, holdout.train, sparse_keep, c)[0]
             scores = blend(
-                product(weights, fitted[key]), content_scores, popular[None, :], option.w_cf, option.w_content, option.w_pop
+                product(weights, fitted[key]),
+                content_scores,
+                popular[None, :],
+                option.w_cf,
+                option.w_content,
+                option.w_pop,
             )
             tops[i].append(top_k(scores, exclude, k, popular))
     board = []
