@@ -15,8 +15,8 @@
    real data (segments, lifecycle stages, recommendations). A table the build does not
    have is reported as "not in this build", not as an error.
 4. The behavioural clusters against OULAD's outcomes and demographics (--src's
-   studentInfo.csv): pass and withdrawal rates per cluster, with and without the one
-   feature the adapter derives from the outcome.
+   studentInfo.csv): pass and withdrawal rates per cluster, with and without the
+   features the adapter derives from the outcome.
 
 Prints the report and writes it to --out (overwritten: the file is the latest run, dated).
 Never run in CI.
@@ -165,11 +165,9 @@ PASSED = "('Pass', 'Distinction')"
 def clusters_section(db: Path, src: Path) -> str:
     """The behavioural clusters against OULAD's outcomes and demographics (studentInfo.csv in
     src): per cluster, the share of its students' presentations passed and withdrawn, and
-    who they are; then the same without completion_share, which OULAD's adapter derives
-    from the outcome itself (a complete event for a pass), so the first table cannot be
-    read as behaviour predicting the result."""
-    from bench.cluster_personas import refit
-
+    who they are; then the same fit without completion_share, which OULAD's adapter derives
+    from the outcome itself (a complete event for a pass), and without spend as well (a
+    withdrawal is a refund): the first table cannot be read as behaviour predicting the result."""
     info = src / "studentInfo.csv"
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -186,14 +184,8 @@ def clusters_section(db: Path, src: Path) -> str:
             """
         )
         built = _outcome_table(con, "select user_key, user_id, cluster_id, cluster_name from user_clusters")
-        labels = refit(con, drop=("completion_share",))
-        con.execute("create temp table refit (user_key bigint, cluster_id bigint)")
-        con.executemany("insert into refit values (?, ?)", list(labels.items()))
-        behaviour_only = _outcome_table(
-            con,
-            "select r.user_key, c.user_id, r.cluster_id, '' as cluster_name "
-            "from refit as r inner join user_clusters as c on r.user_key = c.user_key",
-        )
+        without_completion = _refit_table(con, "without_completion", ("completion_share",))
+        clicks_only = _refit_table(con, "clicks_only", ("completion_share", "frequency", "monetary", "discount_share"))
         return "\n\n".join(
             [
                 "## Clusters against outcomes",
@@ -205,11 +197,27 @@ def clusters_section(db: Path, src: Path) -> str:
                 "each pass, so the clusters above partly see the outcome. These still see "
                 "unregistrations, which the adapter maps to refunds (net spend 0 for a student who "
                 "withdrew from every module), beside clicks, recency, the module mix and the time of day.",
-                behaviour_only,
+                without_completion,
+                "And without spend as well (orders, net revenue, discounts): clicks, active days, "
+                "recency, the module mix and the time of day only.",
+                clicks_only,
             ]
         )
     finally:
         con.close()
+
+
+def _refit_table(con, name: str, drop: tuple[str, ...]) -> str:
+    """_outcome_table of int_clusters_fitted's fit run again without the features in ``drop``."""
+    from bench.cluster_personas import refit
+
+    con.execute(f"create temp table {name} (user_key bigint, cluster_id bigint)")
+    con.executemany(f"insert into {name} values (?, ?)", list(refit(con, drop=drop).items()))
+    return _outcome_table(
+        con,
+        f"select r.user_key, c.user_id, r.cluster_id, '' as cluster_name "
+        f"from {name} as r inner join user_clusters as c on r.user_key = c.user_key",
+    )
 
 
 def _outcome_table(con, clusters_sql: str) -> str:

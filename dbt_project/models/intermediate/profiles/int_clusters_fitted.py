@@ -2,7 +2,7 @@
 
 Skewed counts and amounts (active days, recency, orders, spend) enter as log(1 + x), shares
 as they are; every feature is then a z-score, so a day and a yuan weigh alike, and the
-columns of one group (the format mix, the time of day) share one feature's weight. k is chosen
+columns of one group (volume, the format mix, the time of day) share one feature's weight. k is chosen
 by silhouette on a seeded sample within vars cluster_k_min..cluster_k_max, or pinned by var
 cluster_k; the full fit is warm-started from the sample's centroids
 (learnmart.udfs.clusters.fit). Ids are numbered by size, largest first, and the fit is
@@ -17,12 +17,14 @@ import pyarrow as pa
 
 # column of int_user_behaviour: (log-transformed, group, words when high, words when low).
 # A group's columns share one feature's weight (each z-score / sqrt(group size)), so five
-# format shares count as much as completion does, not five times as much.
+# format shares count as much as completion does, not five times as much, and the four
+# measures of how much a user does (days, orders, spend, minutes) count as one: otherwise
+# the clusters are mostly bands of volume, and how people learn hardly shows.
 FEATURES = {
-    "active_days": (True, "activity", "very active", "rarely active"),
+    "active_days": (True, "volume", "very active", "rarely active"),
     "days_since_last_seen": (True, "recency", "lapsed", "recently active"),
-    "frequency": (True, "spend", "frequent buyers", "rare buyers"),
-    "monetary": (True, "spend", "big spenders", "low spend"),
+    "frequency": (True, "volume", "frequent buyers", "rare buyers"),
+    "monetary": (True, "volume", "big spenders", "low spend"),
     "discount_share": (False, "discount", "bargain hunters", "full price"),
     "completion_share": (False, "completion", "high completion", "low completion"),
     "category_focus": (False, "category", "one topic", "many topics"),
@@ -34,8 +36,8 @@ FEATURES = {
     "night_share": (False, "time of day", "night owls", "no nights"),
     "morning_share": (False, "time of day", "mornings", "few mornings"),
     "evening_share": (False, "time of day", "evenings", "daytime"),
-    "learning_minutes_total": (True, "learning time", "long learning time", "little learning time"),
-    "avg_session_minutes": (True, "learning time", "long sessions", "short sessions"),
+    "learning_minutes_total": (True, "volume", "long learning time", "little learning time"),
+    "avg_session_minutes": (True, "session length", "long sessions", "short sessions"),
 }
 Z = pa.struct([("feature", pa.string()), ("z", pa.float64())])
 SCHEMA = pa.schema(
