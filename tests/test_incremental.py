@@ -59,6 +59,8 @@ def _rows(db: Path, sql: str) -> list[tuple]:
 PUBLISHED = {
     "user_recommendations": "select user_id, rank, course_id, reason from main.user_recommendations order by all",
     "user_segments": "select user_id, rfm_segment, lifecycle_stage from main.user_segments order by all",
+    # the same events give the same clusters, ids and names, whichever way the build ran
+    "user_clusters": "select user_id, cluster_id, cluster_name from main.user_clusters order by all",
     "rejected_events": "select reject_reason, count(*) from main.rejected_events group by all order by all",
 }
 
