@@ -37,8 +37,8 @@ demo: install
 
 # pytest exits 5 when it collected no tests: that is a failure here, not a pass.
 # Test files run in parallel, one worker per core (at most 4), each file's fixtures (its
-# builds) in one worker. A demo-sized build is mostly dbt's single-threaded Python: on this
-# 2-core machine the suite took 11 min 42 s in one process and 7 min 43 s in two.
+# builds) in one worker. A demo-sized build is mostly dbt's single-threaded Python, so
+# two workers on two cores take far less wall time than one.
 PYTEST_PARALLEL := -n auto --maxprocesses 4 --dist loadscope
 
 test: install
