@@ -6,7 +6,7 @@ DIR is generated data with truth/personas.csv; FILE its build. Prints the adjust
 index (ARI) of user_clusters against the personas, over every user and over the users
 with at least --min-events events (a persona shows only in what a user does), the same
 with k pinned at the number of personas (the fit of int_clusters_fitted run again on the
-built int_user_behaviour), an upper bound (each user at the nearest persona mean in the
+built int_user_behaviour_aggregated), an upper bound (each user at the nearest persona mean in the
 same space: how far apart the personas are in what users do), and the cluster x persona
 table.
 """
@@ -36,7 +36,7 @@ class _Refs:
 
 def space(con, drop: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
     """(user keys, rows) in the space int_clusters_fitted clusters: weighted z-scores of the
-    built int_user_behaviour, without the features in ``drop``."""
+    built int_user_behaviour_aggregated, without the features in ``drop``."""
     spec = importlib.util.spec_from_file_location("int_clusters_fitted", MODEL)
     model = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(model)
@@ -50,10 +50,10 @@ def space(con, drop: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
 
 def refit(con, k: int | None = None, drop: tuple[str, ...] = ()) -> dict[int, int]:
     """{user_key: cluster} of int_clusters_fitted's fit run again on the built
-    int_user_behaviour: k pinned, or chosen in the build's range; without the features in ``drop``."""
+    int_user_behaviour_aggregated: k pinned, or chosen in the build's range; without the features in ``drop``."""
     keys, z = space(con, drop)
     k_min, k_max, seed = con.execute(
-        "select cluster_k_min, cluster_k_max, cluster_seed from intermediate.int_cluster_parameters"
+        "select cluster_k_min, cluster_k_max, cluster_seed from intermediate.int_cluster_parameters_resolved"
     ).fetchall()[0]
     fit = cl.fit(z, k_min, k_max, k=k, seed=seed)
     return dict(zip(keys.tolist(), fit.clustering.labels.tolist(), strict=True))
@@ -81,7 +81,7 @@ def main() -> None:
         select c.user_key, c.cluster_id, p.persona, b.events
         from user_clusters as c
         inner join read_csv({str(args.data / "truth" / "personas.csv")!r}) as p on c.user_id = p.user_id
-        inner join intermediate.int_user_behaviour as b on c.user_key = b.user_key
+        inner join intermediate.int_user_behaviour_aggregated as b on c.user_key = b.user_key
         order by c.user_key
         """
     ).fetchall()

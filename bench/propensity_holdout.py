@@ -82,7 +82,7 @@ def main() -> None:
         select s.user_id, s.purchase_propensity, coalesce(s.r_score + s.f_score + s.m_score, 0), b.bgnbd_r,
                b.bgnbd_alpha, b.bgnbd_a, b.bgnbd_b, u.paid_orders - 1, u.first_order_at, u.last_order_at, u.snapshot_at
         from user_segments as s
-        inner join intermediate.int_user_snapshots as u on u.snapshot = 'current' and u.user_id = s.user_id
+        inner join intermediate.int_user_snapshots_aggregated as u on u.snapshot = 'current' and u.user_id = s.user_id
         inner join intermediate.int_bgnbd_scored as b on b.snapshot = 'current' and b.user_id = s.user_id
         where u.paid_orders > 0
         """

@@ -543,7 +543,7 @@ def audience(
     _check_export_path(out, force)
     suffix = out.suffix.lower()
     con = open_readonly(_db(db))
-    _, salted = query(con, "select salt_configured from intermediate.int_model_parameters")
+    _, salted = query(con, "select salt_configured from intermediate.int_model_parameters_resolved")
     if not salted or not salted[0][0]:
         raise fail(
             "this warehouse was built without LEARNMART_SALT, so its audience keys could be reversed; "

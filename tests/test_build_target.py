@@ -119,3 +119,19 @@ def test_a_warehouse_open_for_writing_elsewhere_is_left_alone(demo_db, data, tmp
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_warehouse_from_before_the_model_renames_is_still_recognised(data, tmp_path):
+    """A file with the build context under its old name (int_build_context) is ours: rebuilt
+    over, while a DuckDB file with other tables is refused (checked without a build)."""
+    from learnmart.warehouse.checks import check_target
+    from learnmart.warehouse.errors import BuildEnvironmentError
+
+    legacy, other = tmp_path / "legacy.duckdb", tmp_path / "other.duckdb"
+    for db, table in ((legacy, "int_build_context"), (other, "int_context")):
+        with duckdb.connect(str(db)) as con:
+            con.execute("create schema intermediate")
+            con.execute(f"create table intermediate.{table} as select 'x' as build_fingerprint")
+    check_target(legacy, data)
+    with pytest.raises(BuildEnvironmentError, match="not a learnmart warehouse"):
+        check_target(other, data)

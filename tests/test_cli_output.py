@@ -49,7 +49,7 @@ def hostile_db(demo_db, tmp_path_factory):
         other = con.execute("select min(course_id) from course_similarity").fetchone()[0]
         con.execute("update course_similarity set other_course_id = '@SUM(A1)' where course_id = ?", [other])
         con.execute("update course_lookalikes set course_id = ? where course_id = ?", [FORMULA, course])
-        con.execute("update intermediate.int_model_parameters set salt_configured = true")
+        con.execute("update intermediate.int_model_parameters_resolved set salt_configured = true")
     return db, user, other
 
 

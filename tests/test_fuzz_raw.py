@@ -177,7 +177,7 @@ def test_every_raw_file_is_accounted_for_or_refused_clearly(sample, base_db, tmp
         ).fetchone()
         files = dict(con.execute("select _source_file, count(*) from staging.base_raw__events group by 1").fetchall())
         # a partial build: no later build may find this file up to date
-        assert con.execute("select inputs_fingerprint from intermediate.int_build_context").fetchone() == ("",)
+        assert con.execute("select inputs_fingerprint from intermediate.int_build_context_resolved").fetchone() == ("",)
     assert accepted + rejected == read
     # exactly the files written, each read once: the decoy's one row, and the rest from day[1]*?.*
     assert files.pop(str(data / "events" / "day1.csv")) == 1

@@ -334,13 +334,14 @@ def test_the_inputs_fingerprint_changes_with_the_bytes_read_and_not_with_time_st
 
 
 def _published_file(path: Path, **context) -> Path:
-    """A file with what read_published reads of a published build: its int_build_context row."""
+    """A file with what read_published reads of a published build: its int_build_context_resolved row."""
     row = {"build_fingerprint": "b1", "inputs_fingerprint": "i1", "built_at": "2026-07-01 08:00:00",
            "verdicts_valid_until": None, **context}  # fmt: skip
     with duckdb.connect(str(path)) as con:
         con.execute("create schema intermediate")
         con.execute(
-            "create table intermediate.int_build_context as select $build_fingerprint::varchar as build_fingerprint, "
+            "create table intermediate.int_build_context_resolved as "
+            "select $build_fingerprint::varchar as build_fingerprint, "
             "$inputs_fingerprint::varchar as inputs_fingerprint, $built_at::timestamp as built_at, "
             "$verdicts_valid_until::timestamp as verdicts_valid_until, "
             "['staging.base_raw__events'] as incremental_tables",
@@ -358,7 +359,7 @@ def _up_to_date(db: Path, fingerprint: str, inputs: str) -> dt.datetime | None:
 
 def test_a_published_file_is_up_to_date_only_with_both_fingerprints_and_no_verdict_due(tmp_path):
     """What the published file says is read as it is; which verdicts expire when is the
-    warehouse's rule (int_build_context.verdicts_valid_until and its unit test)."""
+    warehouse's rule (int_build_context_resolved.verdicts_valid_until and its unit test)."""
     built = dt.datetime(2026, 7, 1, 8)
     future = (dt.datetime.now(dt.UTC) + dt.timedelta(days=365)).replace(tzinfo=None).isoformat(sep=" ")
     ok = _published_file(tmp_path / "ok.duckdb")
@@ -382,17 +383,18 @@ def test_a_published_file_is_up_to_date_only_with_both_fingerprints_and_no_verdi
 
 
 def test_a_partial_build_leaves_no_inputs_fingerprint_to_match(tmp_path):
-    """--select may rebuild some tables and not int_build_context: the file then mixes builds."""
+    """--select may rebuild some tables and not int_build_context_resolved: the file then mixes builds."""
     partial = _published_file(tmp_path / "partial.duckdb")
     assert _up_to_date(partial, "b1", "i1") is not None
     forget_inputs(partial)
     assert _up_to_date(partial, "b1", "i1") is None
     with duckdb.connect(str(partial), read_only=True) as con:
-        assert con.execute("select inputs_fingerprint from intermediate.int_build_context").fetchall() == [("",)]
+        fingerprint = con.execute("select inputs_fingerprint from intermediate.int_build_context_resolved")
+        assert fingerprint.fetchall() == [("",)]
     # a file from before the inputs fingerprint existed: nothing to clear, and no error
     old = tmp_path / "old.duckdb"
     with duckdb.connect(str(old)) as con:
         con.execute("create schema intermediate")
-        con.execute("create table intermediate.int_build_context as select 'b1' as build_fingerprint")
+        con.execute("create table intermediate.int_build_context_resolved as select 'b1' as build_fingerprint")
     forget_inputs(old)
     assert read_published(old).build_fingerprint == "b1"

@@ -63,14 +63,13 @@ def test_tags_follow_their_rules(con):
     by_tag = dict(con.execute("select tag, count(*) from user_tags group by tag").fetchall())
     assert {"highly active", "audio listener", "night owl"} <= set(by_tag)
     # audio listener: audio_share >= 0.5 (seeds/user_tag_rules.csv), checked by hand
-    expected = con.execute("select count(*) from intermediate.int_user_behaviour where audio_share >= 0.5").fetchone()[
-        0
-    ]
+    behaviour = "intermediate.int_user_behaviour_aggregated"
+    expected = con.execute(f"select count(*) from {behaviour} where audio_share >= 0.5").fetchone()[0]
     assert by_tag["audio listener"] == expected > 0
     both = con.execute(
         """
         select count(*) from user_features as f
-        inner join intermediate.int_user_behaviour as b on f.user_key = b.user_key
+        inner join intermediate.int_user_behaviour_aggregated as b on f.user_key = b.user_key
         where b.active_days >= 20 and f.days_since_last_seen <= 30
         """
     ).fetchone()[0]

@@ -49,7 +49,7 @@ def quiet_end(tmp_path_factory):
 
 def test_a_quiet_end_shifts_the_windows_back_and_the_propensity_still_spreads(quiet_end):
     shift, status = quiet_end.execute(
-        "select shift_horizons, status from intermediate.int_propensity_windows"
+        "select shift_horizons, status from intermediate.int_propensity_windows_chosen"
     ).fetchone()
     assert shift >= 5 and "shifted back" in status
     distinct, nulls, models = quiet_end.execute(

@@ -38,7 +38,7 @@ def _build(tmp_path, ratings: np.ndarray, extra_vars: dict) -> dict[str, list[st
         rows = con.execute("select user_id, list(course_id order by rank) from user_recommendations group by 1")
         got = dict(rows.fetchall())
         # the neighbour limit the build applied: var rec_sparse_neighbors only on the sparse path
-        limit = con.execute("select max(neighbors_limit) from intermediate.int_course_neighbors").fetchone()[0]
+        limit = con.execute("select max(neighbors_limit) from intermediate.int_course_neighbors_fitted").fetchone()[0]
     return got | {"neighbors_limit": limit}
 
 

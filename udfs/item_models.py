@@ -429,7 +429,7 @@ def latest_holdout(
 
 
 def popularity(data: Interactions) -> np.ndarray:
-    """Each course's popularity prior as int_course_popularity defines it: ln(1 + the sum of
+    """Each course's popularity prior as int_course_popularity_ranked defines it: ln(1 + the sum of
     its users' positive affinities capped at 5), scaled so the most popular course is 1."""
     positive = data.weights > 0
     engagement = np.bincount(data.courses[positive], weights=np.minimum(data.weights[positive], 5.0), minlength=data.n)

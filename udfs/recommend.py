@@ -4,9 +4,9 @@ The scoring that ``user_recommendations`` publishes, as one vectorized pass over
 batches instead of a join that expands every history course into its neighbours: a
 ``(batch x courses) @ (courses x courses)`` matrix product per batch. For user u and
 course j, with w(u, i) the user's normalised affinity over their history courses i
-(``int_recommendation_history``):
+(``int_recommendation_history_weighted``):
 
-    cf(u, j)      = sum_i w(u, i) * sim(i, j)              (sim = int_course_neighbors)
+    cf(u, j)      = sum_i w(u, i) * sim(i, j)              (sim = int_course_neighbors_fitted)
     content(u, j) = sum_i w(u, i) * content_cosine(i, j)   (int_course_pairs_content_scored)
     score(u, j)   = blend(cf, content, popularity(j))      (the formula of `blend` below)
 

@@ -2,7 +2,7 @@
     The join condition "this playbook (seed campaign_playbooks) targets this user": each of
     target_segments, target_stages, target_categories is '*' or a '|'-separated list that
     must contain the user's value, and the propensity must lie in the playbook's band.
-    One definition, used by user_profiles (next action) and int_campaign_targets (audiences).
+    One definition, used by user_profiles (next action) and int_campaign_users_targeted (audiences).
 -#}
 {% macro playbook_matches(playbooks, segment, stage, propensity, category) -%}
     ({{ playbooks }}.target_segments = '*'

@@ -1,15 +1,15 @@
 {#-
     Seed user_tag_rules: a marketer's tags as rows `tag, description, column_name, op, value`
     (the rows of one tag must all hold). No text of the seed becomes SQL: a column must be
-    one of user_features' (its contract) or int_user_behaviour's (its yml), an operator one
+    one of user_features' (its contract) or int_user_behaviour_aggregated's (its yml), an operator one
     of > >= < <= = !=, and a value a number, true/false or text as the column's type asks; the value
     enters the SQL as a typed literal. learnmart_check_tag_rules (on-run-start) reads the
     CSV before any model runs and stops the build with one line per bad rule.
 -#}
-{#- {column: number | text | boolean} a rule may test; user_features' win over int_user_behaviour's. -#}
+{#- {column: number | text | boolean} a rule may test; user_features' win over int_user_behaviour_aggregated's. -#}
 {% macro user_tag_columns() %}
     {%- set kinds = {} -%}
-    {%- for model in ['user_features', 'int_user_behaviour'] -%}
+    {%- for model in ['user_features', 'int_user_behaviour_aggregated'] -%}
         {%- for name, column in graph.nodes['model.learnmart.' ~ model]['columns'].items() -%}
             {%- set type = (column['data_type'] or '') | lower -%}
             {%- if name in kinds or not type -%}
@@ -40,7 +40,7 @@
         {%- if not (rule['tag'] or '') | trim -%}
             {%- do problems.append(where ~ 'no tag name') -%}
         {%- elif kind is none -%}
-            {%- do problems.append(where ~ 'unknown column ' ~ '"' ~ column ~ '"' ~ ' (a column of user_features or int_user_behaviour)') -%}
+            {%- do problems.append(where ~ 'unknown column ' ~ '"' ~ column ~ '"' ~ ' (a column of user_features or int_user_behaviour_aggregated)') -%}
         {%- elif op not in ops -%}
             {%- do problems.append(where ~ 'bad operator ' ~ '"' ~ op ~ '"' ~ ' (one of ' ~ ops | join(' ') ~ ')') -%}
         {%- elif kind == 'number' and not modules.re.fullmatch('[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?', value) -%}

@@ -1,6 +1,6 @@
 -- No member of any audience or export (campaign, interest, lookalike) lacks marketing
 -- consent or is on the suppression list, and no audience key is a raw user id: every
--- key is a 64-hex-digit keyed hash that maps back (through int_marketable_users) to a
+-- key is a 64-hex-digit keyed hash that maps back (through int_marketable_users_filtered) to a
 -- consenting, unsuppressed user. The hash itself is checked from outside, by pytest,
 -- because its key must appear in no SQL (not even this test's stored view).
 with
@@ -14,7 +14,7 @@ audiences as (
 ),
 
 keys as (
-    select user_id, user_key from {{ ref('int_marketable_users') }}
+    select user_id, user_key from {{ ref('int_marketable_users_filtered') }}
 ),
 
 users as (

@@ -19,7 +19,7 @@ recommendations as (
 ),
 
 context as (
-    select as_of from {{ ref('int_build_context') }}
+    select as_of from {{ ref('int_build_context_resolved') }}
 ),
 
 reason_pairs as (

@@ -13,6 +13,10 @@ from learnmart.warehouse.inputs import find_raw_files
 
 # bytes 8..12 of every DuckDB database file
 DUCKDB_MAGIC = b"DUCK"
+# the table every learnmart build writes, which marks a file as a learnmart warehouse; files
+# built before the intermediate models were renamed carry it under its old name
+BUILD_CONTEXT = "int_build_context_resolved"
+LEGACY_BUILD_CONTEXT = "int_build_context"
 
 
 def check_request(
@@ -128,9 +132,13 @@ def _check_warehouse(db: Path) -> None:
         raise BuildEnvironmentError(f"--db {db} is not a DuckDB file, so not a learnmart warehouse{keep}")
     try:
         with duckdb.connect(str(db), read_only=True) as con:
-            con.execute("select build_fingerprint from intermediate.int_build_context").fetchall()
+            marked = con.execute(
+                "select count(*) from information_schema.tables where table_schema = 'intermediate' "
+                "and table_name in (?, ?)",
+                [BUILD_CONTEXT, LEGACY_BUILD_CONTEXT],
+            ).fetchone()[0]
     except duckdb.CatalogException:
-        raise BuildEnvironmentError(f"--db {db} is a DuckDB file but not a learnmart warehouse{keep}") from None
+        marked = 0
     except duckdb.Error as exc:
         text = str(exc).splitlines()[0]
         if "lock" in text.lower():
@@ -138,6 +146,8 @@ def _check_warehouse(db: Path) -> None:
                 f"{db} is open for writing by another process ({text}); close it and build again. Nothing was changed"
             ) from None
         raise BuildEnvironmentError(f"cannot open --db {db} ({text}){keep}") from None
+    if not marked:
+        raise BuildEnvironmentError(f"--db {db} is a DuckDB file but not a learnmart warehouse{keep}")
 
 
 def check_as_of(tmp_db: Path, db: Path, as_of: str | None) -> None:

@@ -23,7 +23,7 @@ def generate_docs(db: Path, out: Path, data: Path | None = None) -> Path:
         raise BuildEnvironmentError(f"no database at {db}: run `learnmart build --data DIR` first")
     if data is None:
         with duckdb.connect(str(db), read_only=True) as con:
-            data = Path(con.execute("select data_dir from intermediate.int_model_parameters").fetchone()[0])
+            data = Path(con.execute("select data_dir from intermediate.int_model_parameters_resolved").fetchone()[0])
     if not find_raw_files(data, "events"):
         raise BuildEnvironmentError(f"the build's data folder {data} is gone; pass --data DIR")
     work = Path(tempfile.mkdtemp(prefix="learnmart-docs-"))

@@ -45,7 +45,7 @@ class BuildResult:
     incremental: bool = False
     # nothing to do: the published file is what this build would publish (no dbt run)
     up_to_date: bool = False
-    # when the published file was built (UTC; as int_build_context.built_at)
+    # when the published file was built (UTC; as int_build_context_resolved.built_at)
     built_at: dt.datetime | None = None
     # why a whole build ran instead of an incremental one ("" for incremental and --select)
     full_reason: str = ""

@@ -6,7 +6,7 @@ file, runs no dbt, and reads no clock (``now`` is an argument).
 
 - **up to date**: the published file has this build's fingerprint and inputs fingerprint,
   and none of its verdicts has expired since (``verdicts_valid_until``, a column the
-  warehouse computes: int_build_context says until when its wall-clock verdicts hold).
+  warehouse computes: int_build_context_resolved says until when its wall-clock verdicts hold).
   Building again would publish what it holds, so nothing runs.
 - **incremental**: the same build fingerprint: the new file starts from the published
   incremental tables, which then read only the raw files no earlier build loaded.
@@ -31,7 +31,7 @@ class Kind(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Published:
-    """What the published file says about the build that made it (int_build_context).
+    """What the published file says about the build that made it (int_build_context_resolved).
 
     ``exists`` False: no file. ``build_fingerprint`` None: the file has no readable build
     context (built by dbt directly or by an older learnmart). ``inputs_fingerprint`` is ""
@@ -111,7 +111,7 @@ def read_published(db: Path) -> Published:
 
     try:
         with duckdb.connect(str(db), read_only=True) as con:
-            cur = con.execute("select * from intermediate.int_build_context")
+            cur = con.execute("select * from intermediate.int_build_context_resolved")
             rows = cur.fetchall()
             names = [d[0] for d in cur.description]
     except duckdb.Error:

@@ -104,16 +104,16 @@ def carry_over_incremental_tables(published: Path, new: Path, tables: tuple[tupl
 
 def forget_inputs(db: Path) -> None:
     """After a partial build (--select): the file may now hold tables built from other files
-    or another project than its int_build_context says, so no build may find it up to date."""
+    or another project than its int_build_context_resolved says, so no build may find it up to date."""
     import duckdb
 
     with duckdb.connect(str(db)) as con:
         has_column = con.execute(
             "select count(*) from information_schema.columns where table_schema = 'intermediate' "
-            "and table_name = 'int_build_context' and column_name = 'inputs_fingerprint'"
+            "and table_name = 'int_build_context_resolved' and column_name = 'inputs_fingerprint'"
         ).fetchone()[0]
         if has_column:
-            con.execute("update intermediate.int_build_context set inputs_fingerprint = ''")
+            con.execute("update intermediate.int_build_context_resolved set inputs_fingerprint = ''")
 
 
 def keep_failed(tmp_db: Path, db: Path) -> str:

@@ -81,3 +81,20 @@ def test_lineage_starts_at_the_raw_files(manifest):
     for entity in RAW_ENTITIES:
         node = manifest["nodes"][f"model.learnmart.base_raw__{entity}"]
         assert f"source.learnmart.raw.{entity}" in node["depends_on"]["nodes"]
+
+
+# past participles that do not end in -ed
+IRREGULAR = {"chosen", "split", "withheld"}
+
+
+def test_intermediate_models_are_named_entities_then_what_was_done(manifest):
+    """dbt's convention int_<entities>_<verb>ed (int_orders_refunded, int_users_keyed): the
+    name says what the rows are and what was done to them."""
+    badly_named = []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model" or _layer(node) != "intermediate":
+            continue
+        words = node["name"].split("_")
+        if words[0] != "int" or len(words) < 3 or not (words[-1].endswith("ed") or words[-1] in IRREGULAR):
+            badly_named.append(node["name"])
+    assert badly_named == []

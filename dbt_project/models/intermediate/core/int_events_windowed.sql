@@ -14,7 +14,7 @@ events as (
 ),
 
 context as (
-    select as_of from {{ ref('int_build_context') }}
+    select as_of from {{ ref('int_build_context_resolved') }}
 ),
 
 {% if var('eval_split', none) == 'user_random' -%}

@@ -16,7 +16,7 @@ events as (
 ),
 
 context as (
-    select as_of from {{ ref('int_build_context') }}
+    select as_of from {{ ref('int_build_context_resolved') }}
 ),
 
 gaps as (

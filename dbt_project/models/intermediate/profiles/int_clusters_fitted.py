@@ -1,4 +1,4 @@
-"""One row per behavioural cluster: k-means on the standardized features of int_user_behaviour.
+"""One row per behavioural cluster: k-means on the standardized features of int_user_behaviour_aggregated.
 
 Skewed counts and amounts (active days, recency, orders, spend) enter as log(1 + x), shares
 as they are; every feature is then a z-score, so a day and a yuan weigh alike, and the
@@ -15,7 +15,7 @@ for model_health.
 import numpy as np
 import pyarrow as pa
 
-# column of int_user_behaviour: (log-transformed, group, words when high, words when low).
+# column of int_user_behaviour_aggregated: (log-transformed, group, words when high, words when low).
 # A group's columns share one feature's weight (each z-score / sqrt(group size)), so five
 # format shares count as much as completion does, not five times as much, and the four
 # measures of how much a user does (days, orders, spend, minutes) count as one: otherwise
@@ -63,7 +63,7 @@ SCHEMA = pa.schema(
 
 def _features(dbt):
     """(user keys, feature names, rows x features in model units), in user_key order."""
-    behaviour = dbt.ref("int_user_behaviour")
+    behaviour = dbt.ref("int_user_behaviour_aggregated")
     used = [name for name in FEATURES if name in behaviour.columns]
     data = behaviour.select(", ".join(["user_key", *used])).order("user_key").fetchnumpy()
     columns = []
@@ -78,7 +78,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     from learnmart.udfs import clusters as cl
 
-    params = dbt.ref("int_cluster_parameters").fetchnumpy()
+    params = dbt.ref("int_cluster_parameters_resolved").fetchnumpy()
     pinned = None if np.ma.getmaskarray(params["cluster_k"])[0] else int(params["cluster_k"][0])
     keys, used, x = _features(dbt)
     z, _, _ = cl.standardize(x)

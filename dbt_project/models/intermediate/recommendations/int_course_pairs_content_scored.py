@@ -1,5 +1,5 @@
 """One row per (course, similar course) by content: the cosine of their content vectors
-(int_course_content_vectors), each course's top var content_neighbors among the courses
+(int_courses_vectorized), each course's top var content_neighbors among the courses
 that share its category or a tag and have a positive cosine (ties: the lower course id).
 Read by the recommender and published as course_similarity.
 
@@ -27,8 +27,8 @@ def model(dbt, session):
     dbt.config(materialized="table")
     from learnmart.udfs import item_models as im
 
-    params = dbt.ref("int_model_parameters").fetchnumpy()
-    vectors_rel = dbt.ref("int_course_content_vectors")
+    params = dbt.ref("int_model_parameters_resolved").fetchnumpy()
+    vectors_rel = dbt.ref("int_courses_vectorized")
     table = vectors_rel.order("course_key").to_arrow_table()
     keys = table["course_key"].to_numpy().astype(np.int64)
     ids = np.asarray(table["course_id"].to_pylist(), dtype=object)

@@ -44,18 +44,18 @@ def _strings(column):
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    params = dbt.ref("int_model_parameters").fetchnumpy()
-    course_rel = dbt.ref("int_recommendation_courses")
+    params = dbt.ref("int_model_parameters_resolved").fetchnumpy()
+    course_rel = dbt.ref("int_recommendation_courses_prepared")
     courses = course_rel.order("course_key").fetchnumpy()
     course_keys = np.asarray(courses["course_key"], dtype=np.int64)
     n = len(course_keys)
     # above the cap two n x n arrays would not fit: the neighbour rows are kept sparse
     matrix = recommend.dense_similarity if n <= int(params["rec_dense_max_courses"][0]) else Sparse.from_triples
 
-    user_rel = dbt.ref("int_recommendation_users")
+    user_rel = dbt.ref("int_recommendation_users_prepared")
     users = user_rel.order("user_key").to_arrow_table()
     user_keys = users["user_key"].to_numpy().astype(np.int64)
-    fill_rel = dbt.ref("int_recommendation_fill")
+    fill_rel = dbt.ref("int_recommendation_fill_ranked")
     fill = fill_rel.to_arrow_table()
     segment_names = np.unique(_strings(fill["rfm_segment"]))
     user_segments = _strings(users["rfm_segment"])
@@ -73,9 +73,9 @@ def model(dbt, session):
         overall,
     )
 
-    # the blend weights come with the recommender int_recommender_selection chose
-    chosen = dbt.ref("int_recommender_selection").filter("chosen").fetchnumpy()
-    neighbor_rel = dbt.ref("int_course_neighbors")
+    # the blend weights come with the recommender int_recommenders_compared chose
+    chosen = dbt.ref("int_recommenders_compared").filter("chosen").fetchnumpy()
+    neighbor_rel = dbt.ref("int_course_neighbors_fitted")
     neighbors = neighbor_rel.select("course_key, other_course_key, similarity").fetchnumpy()
     content_rel = dbt.ref("int_course_pairs_content_scored")
     content = content_rel.select("course_key, other_course_key, content_cosine").fetchnumpy()
@@ -99,7 +99,7 @@ def model(dbt, session):
         fill_from_segment=fill_from_segment,
     )
 
-    history_rel = dbt.ref("int_recommendation_history")
+    history_rel = dbt.ref("int_recommendation_history_weighted")
     history = history_rel.order("user_key, course_key").fetchnumpy()  # the kernel's order: no sort there
     taken_rel = dbt.ref("int_interactions_weighted")
     taken = taken_rel.filter("is_taken").select("user_key, course_key").fetchnumpy()

@@ -4,7 +4,7 @@ For each snapshot (fit, evaluate, current) the four BG/NBD parameters are fitted
 maximum likelihood on every paying customer's (x, t_x, T) as of the snapshot - the
 calibration window is all history up to it, times in whole days (as lifetimes does with
 freq="D") - and give each customer P(alive) and P(purchase within the next N days).
-propensity_evaluation reports this as the BG/NBD baseline; int_propensity_features feeds
+propensity_evaluation reports this as the BG/NBD baseline; int_propensity_features_joined feeds
 it to learnmart's model as one input.
 """
 
@@ -16,11 +16,11 @@ def model(dbt, session):
     dbt.config(materialized="table")
     from learnmart.udfs import bgnbd
 
-    params_rel = dbt.ref("int_model_parameters")
+    params_rel = dbt.ref("int_model_parameters_resolved")
     params = params_rel.fetchnumpy()
     horizon_weeks = float(params["propensity_horizon_days"][0]) / 7.0
     rel = (
-        dbt.ref("int_user_snapshots")
+        dbt.ref("int_user_snapshots_aggregated")
         .filter("paid_orders > 0")
         .select(
             """

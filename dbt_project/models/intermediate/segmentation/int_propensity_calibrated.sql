@@ -1,6 +1,6 @@
 {#-
     One row per user x snapshot (evaluate, current): purchase_propensity, the champion
-    ranker's score (int_propensity_champion) calibrated into a probability,
+    ranker's score (int_propensity_champion_chosen) calibrated into a probability,
     p = sigmoid(a * logit(score) + b), with the ranker that scored it and a status.
     NULL, with the reason in propensity_status, when there is no champion (no window with
     enough buyers) or when the champion gives every user of the snapshot the same score:
@@ -13,12 +13,12 @@ scored as (
 ),
 
 champion as (
-    select * from {{ ref('int_propensity_champion') }}
+    select * from {{ ref('int_propensity_champion_chosen') }}
     where is_champion
 ),
 
 windows as (
-    select status as window_status, has_window from {{ ref('int_propensity_windows') }}
+    select status as window_status, has_window from {{ ref('int_propensity_windows_chosen') }}
 ),
 
 picked as (

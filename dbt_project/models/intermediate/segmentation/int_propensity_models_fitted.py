@@ -5,7 +5,7 @@ Two fits of the same model (learnmart.udfs.propensity.fit_logistic, numpy):
               can be judged honestly on the later `evaluate` snapshot
   production  fitted on the `evaluate` snapshot with labels up to N days later, and
               used to score every user as of as_of
-The snapshots' dates come from int_propensity_windows. A fit that is not possible (too few
+The snapshots' dates come from int_propensity_windows_chosen. A fit that is not possible (too few
 positives, no window) has status "not_fitted: ..." and zero coefficients; scoring then
 leaves the logistic model out of the champion race. Scoring itself happens in SQL.
 """
@@ -46,12 +46,12 @@ def model(dbt, session):
     dbt.config(materialized="table")
     from learnmart.udfs.propensity import fit_logistic
 
-    params = dbt.ref("int_model_parameters").fetchnumpy()
+    params = dbt.ref("int_model_parameters_resolved").fetchnumpy()
     l2 = float(params["propensity_l2"][0])
     min_positives = int(params["propensity_min_positives"][0])
-    windows = dbt.ref("int_propensity_windows").fetchnumpy()
+    windows = dbt.ref("int_propensity_windows_chosen").fetchnumpy()
     has_window = bool(windows["has_window"][0])
-    features_rel = dbt.ref("int_propensity_features")
+    features_rel = dbt.ref("int_propensity_features_joined")
     features = [c for c in features_rel.columns if c.startswith("f_")]
     rows = {name: [] for name in COLUMNS}
     for name, snapshot in (("evaluation", "fit"), ("production", "evaluate")):

@@ -8,12 +8,12 @@
       score_bgnbd             BG/NBD's P(purchase within N days); 0 for users who never paid
       score_rfm               (r + f + m + 0.5) / 16; 0.5 / 16 for users who never paid
       score_blend             sigmoid of the mean logit of the logistic model and BG/NBD
-    int_propensity_champion picks one of them by out-of-time AUC.
+    int_propensity_champion_chosen picks one of them by out-of-time AUC.
 -#}
 with
 
 features as (
-    select * from {{ ref('int_propensity_features') }}
+    select * from {{ ref('int_propensity_features_joined') }}
     where snapshot in ('evaluate', 'current')
 ),
 

@@ -17,7 +17,7 @@
 with
 
 snapshots as (
-    select * from {{ ref('int_user_snapshots') }}
+    select * from {{ ref('int_user_snapshots_aggregated') }}
 ),
 
 rules as (

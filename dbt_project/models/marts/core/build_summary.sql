@@ -2,7 +2,7 @@
 with
 
 context as (
-    select * from {{ ref('int_build_context') }}
+    select * from {{ ref('int_build_context_resolved') }}
 ),
 
 counts as (

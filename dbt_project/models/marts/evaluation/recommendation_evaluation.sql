@@ -12,19 +12,19 @@
 with
 
 relevant as (
-    select * from {{ ref('int_eval_relevant') }}
+    select * from {{ ref('int_eval_relevant_courses_selected') }}
 ),
 
 held_out as (
-    select * from {{ ref('int_eval_held_out') }}
+    select * from {{ ref('int_eval_courses_withheld') }}
 ),
 
 rankings as (
-    select * from {{ ref('int_eval_rankings') }}
+    select * from {{ ref('int_eval_rankings_unioned') }}
 ),
 
 context as (
-    select as_of, eval_split from {{ ref('int_build_context') }}
+    select as_of, eval_split from {{ ref('int_build_context_resolved') }}
 ),
 
 catalog as (

@@ -8,7 +8,7 @@
 with
 
 windows as (
-    select * from {{ ref('int_propensity_windows') }}
+    select * from {{ ref('int_propensity_windows_chosen') }}
 ),
 
 fits as (
@@ -17,7 +17,7 @@ fits as (
 ),
 
 champion as (
-    select * from {{ ref('int_propensity_champion') }}
+    select * from {{ ref('int_propensity_champion_chosen') }}
 ),
 
 published as (
@@ -42,7 +42,7 @@ refunds as (
 ),
 
 selection as (
-    select * from {{ ref('int_recommender_selection') }}
+    select * from {{ ref('int_recommenders_compared') }}
 ),
 
 neighbor_limits as (
@@ -50,7 +50,7 @@ neighbor_limits as (
         count(distinct course_key) filter (where neighbors_found > neighbors_limit) as courses_cut,
         coalesce(max(neighbors_found), 0) as most_found,
         coalesce(max(neighbors_limit), {{ var('rec_neighbors') }}) as neighbors_limit
-    from {{ ref('int_course_neighbors') }}
+    from {{ ref('int_course_neighbors_fitted') }}
 ),
 
 history_sizes as (
@@ -61,16 +61,16 @@ history_sizes as (
 ),
 
 scored_history_sizes as (
-    -- what int_recommendation_history chooses from: positive affinity, refunded courses out
+    -- what int_recommendation_history_weighted chooses from: positive affinity, refunded courses out
     select user_key, count(*) as history_courses
-    from {{ ref('int_recommender_interactions') }}
+    from {{ ref('int_recommender_interactions_weighted') }}
     where weight > 0
     group by user_key
 ),
 
 recommended as (
     select
-        (select count(*) from {{ ref('int_recommendation_users') }}) as users,
+        (select count(*) from {{ ref('int_recommendation_users_prepared') }}) as users,
         (select count(distinct user_id) from {{ ref('user_recommendations') }}) as users_with_recommendations
 ),
 

@@ -13,7 +13,7 @@
 with
 
 targets as (
-    select * from {{ ref('int_campaign_targets') }}
+    select * from {{ ref('int_campaign_users_targeted') }}
 ),
 
 recommendations as (

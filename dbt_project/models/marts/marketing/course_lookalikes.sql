@@ -11,7 +11,7 @@ recommendations as (
 ),
 
 marketable as (
-    select * from {{ ref('int_marketable_users') }}
+    select * from {{ ref('int_marketable_users_filtered') }}
 ),
 
 final as (

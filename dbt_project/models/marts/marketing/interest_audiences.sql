@@ -5,7 +5,7 @@
 with
 
 marketable as (
-    select * from {{ ref('int_marketable_users') }}
+    select * from {{ ref('int_marketable_users_filtered') }}
 ),
 
 profiles as (

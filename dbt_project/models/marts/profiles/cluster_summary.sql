@@ -14,7 +14,7 @@ members as (
 ),
 
 behaviour as (
-    select * from {{ ref('int_user_behaviour') }}
+    select * from {{ ref('int_user_behaviour_aggregated') }}
 ),
 
 features as (
@@ -26,7 +26,7 @@ segments as (
 ),
 
 categories as (
-    select user_id, category, affinity from {{ ref('int_user_category_affinity') }}
+    select user_id, category, affinity from {{ ref('int_user_category_affinity_scored') }}
 ),
 
 per_cluster as (

@@ -21,7 +21,7 @@ features as (
 ),
 
 behaviour as (
-    select * from {{ ref('int_user_behaviour') }}
+    select * from {{ ref('int_user_behaviour_aggregated') }}
 ),
 
 rules as (

@@ -14,7 +14,7 @@ counted as (
 ),
 
 popularity as (
-    select course_key, course_id, users from {{ ref('int_course_popularity') }}
+    select course_key, course_id, users from {{ ref('int_course_popularity_ranked') }}
 ),
 
 totals as (

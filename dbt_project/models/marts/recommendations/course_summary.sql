@@ -10,7 +10,7 @@ courses as (
 ),
 
 popularity as (
-    select * from {{ ref('int_course_popularity') }}
+    select * from {{ ref('int_course_popularity_ranked') }}
 ),
 
 recommendations as (

@@ -7,12 +7,12 @@
         cf(u, j)      = sum_i w(u, i) x sim(i, j)              sim: the chosen recommender
         content(u, j) = sum_i w(u, i) x content_cosine(i, j)
         score         = w_cf cf / (1 + |cf|) + w_content content + w_pop popularity(j)
-    with the recommender and weights int_recommender_selection chose. Every course
+    with the recommender and weights int_recommenders_compared chose. Every course
     published at as_of that the user has not bought, refunded, completed or rated is a
     candidate; ties go to the user's RFM segment favourites, then to overall popularity.
     The reason names the signal that contributed most to the score and, for the
     collaborative and content signals, the history course with the largest term, with
-    the user's strongest current relation to it (int_course_relations).
+    the user's strongest current relation to it (int_course_relations_resolved).
 -#}
 with
 
@@ -25,7 +25,7 @@ users as (
 ),
 
 segments as (
-    select * from {{ ref('int_recommendation_users') }}
+    select * from {{ ref('int_recommendation_users_prepared') }}
 ),
 
 courses as (
@@ -37,13 +37,13 @@ relations as (
         users.user_key,
         courses.course_key,
         relations.relation
-    from {{ ref('int_course_relations') }} as relations
+    from {{ ref('int_course_relations_resolved') }} as relations
     inner join users on relations.user_id = users.user_id
     inner join courses on relations.course_id = courses.course_id
 ),
 
 chosen as (
-    select w_cf, w_content, w_popularity from {{ ref('int_recommender_selection') }}
+    select w_cf, w_content, w_popularity from {{ ref('int_recommenders_compared') }}
     where chosen
 ),
 

@@ -2,7 +2,7 @@
     One row per ranker x population: how well each candidate ranks who pays in the next N
     days, judged out of time. The logistic evaluation model was fitted on the `fit`
     snapshot and is scored here on the `evaluate` snapshot against purchases in the N days
-    after it, which it never saw (int_propensity_windows says when those are). Beside it,
+    after it, which it never saw (int_propensity_windows_chosen says when those are). Beside it,
     in the same run and on the same users: the plain RFM ranking (r_score + f_score +
     m_score, 0 for users who never paid), BG/NBD fitted on the same history (P(purchase
     within N days); 0 for users who never paid), their blend, and purchase_propensity:
@@ -27,16 +27,16 @@ rfm as (
 ),
 
 champion as (
-    select ranker from {{ ref('int_propensity_champion') }}
+    select ranker from {{ ref('int_propensity_champion_chosen') }}
     where is_champion
 ),
 
 windows as (
-    select * from {{ ref('int_propensity_windows') }}
+    select * from {{ ref('int_propensity_windows_chosen') }}
 ),
 
 context as (
-    select as_of from {{ ref('int_build_context') }}
+    select as_of from {{ ref('int_build_context_resolved') }}
 ),
 
 candidates as (

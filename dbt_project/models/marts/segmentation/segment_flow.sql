@@ -12,13 +12,13 @@ rfm as (
 
 windows as (
     -- the evaluate snapshot is N days back unless the propensity windows were shifted,
-    -- when int_user_snapshots adds a `previous` one there
+    -- when int_user_snapshots_aggregated adds a `previous` one there
     select case when shift_horizons = 0 then 'evaluate' else 'previous' end as before_snapshot
-    from {{ ref('int_propensity_windows') }}
+    from {{ ref('int_propensity_windows_chosen') }}
 ),
 
 context as (
-    select as_of from {{ ref('int_build_context') }}
+    select as_of from {{ ref('int_build_context_resolved') }}
 ),
 
 paired as (

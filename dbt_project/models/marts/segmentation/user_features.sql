@@ -2,7 +2,7 @@
 with
 
 snapshot as (
-    select * from {{ ref('int_user_snapshots') }}
+    select * from {{ ref('int_user_snapshots_aggregated') }}
     where snapshot = 'current'
 ),
 
@@ -23,7 +23,7 @@ courses as (
 ),
 
 context as (
-    select as_of from {{ ref('int_build_context') }}
+    select as_of from {{ ref('int_build_context_resolved') }}
 ),
 
 learning_sessions as (
@@ -100,7 +100,7 @@ checkins as (
 
 top_category as (
     select user_id, category as top_category
-    from {{ ref('int_user_category_affinity') }}
+    from {{ ref('int_user_category_affinity_scored') }}
     where category_rank = 1
 ),
 

@@ -28,7 +28,7 @@ playbooks as (
 ),
 
 category_ranked as (
-    select * from {{ ref('int_user_category_affinity') }}
+    select * from {{ ref('int_user_category_affinity_scored') }}
     where category_rank <= 3
 ),
 

@@ -1,9 +1,9 @@
 {#-
     One row per user x course, as the item models learn from it: the weight a user's
     history gives the course (positive affinity; 0 for a refunded course, which
-    int_recommendation_history leaves out too), whether it is taken (never recommended),
+    int_recommendation_history_weighted leaves out too), whether it is taken (never recommended),
     whether it was refunded (then it is no held-out course to predict either) and when the
-    user took it (first purchase, completion, rating or refund; else the last event). Read by int_recommender_selection and int_course_neighbors.
+    user took it (first purchase, completion, rating or refund; else the last event). Read by int_recommenders_compared and int_course_neighbors_fitted.
 -#}
 with
 
@@ -12,7 +12,7 @@ interactions as (
 ),
 
 relations as (
-    select user_id, course_id, is_refunded, first_taken_at from {{ ref('int_course_relations') }}
+    select user_id, course_id, is_refunded, first_taken_at from {{ ref('int_course_relations_resolved') }}
 ),
 
 final as (

@@ -6,7 +6,7 @@ paid in the next N days (which none of them saw). The champion is the one with t
 AUC over all users; ties go to the simpler ranker (RFM, then BG/NBD, then the logistic
 model, then the blend). Its score is calibrated on the same window (Platt scaling:
 p = sigmoid(a * logit(score) + b)), so purchase_propensity stays a probability whichever
-ranker wins. No champion when the window has no positives or no negatives; int_propensity_windows
+ranker wins. No champion when the window has no positives or no negatives; int_propensity_windows_chosen
 and int_propensity_models_fitted say why.
 """
 
@@ -42,7 +42,7 @@ def _judge(scores, labels, min_positives):
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    params = dbt.ref("int_model_parameters").fetchnumpy()
+    params = dbt.ref("int_model_parameters_resolved").fetchnumpy()
     min_positives = int(params["propensity_min_positives"][0])
     data = (
         dbt.ref("int_propensity_scored")

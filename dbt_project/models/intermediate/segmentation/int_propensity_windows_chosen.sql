@@ -15,7 +15,7 @@
 with
 
 context as (
-    select as_of from {{ ref('int_build_context') }}
+    select as_of from {{ ref('int_build_context_resolved') }}
 ),
 
 events as (

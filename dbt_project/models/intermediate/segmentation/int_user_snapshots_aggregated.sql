@@ -5,7 +5,7 @@
                                       model learns here)
       previous  as_of - N days       (only when k > 0: where segment_flow starts)
       current   as_of                (what user_features / user_segments publish)
-    with N = var('propensity_horizon_days') and k the shift int_propensity_windows chose
+    with N = var('propensity_horizon_days') and k the shift int_propensity_windows_chosen chose
     (0 unless the latest windows hold too few buyers). `paid_next` is the label: a
     purchase in the N days after the snapshot (NULL for current, whose future is unknown).
     A paid order counts once it is placed and stops counting once fully refunded.
@@ -18,7 +18,7 @@
 with
 
 context as (
-    select as_of from {{ ref('int_build_context') }}
+    select as_of from {{ ref('int_build_context_resolved') }}
 ),
 
 events as (
@@ -41,7 +41,7 @@ windows as (
     select
         cast(fit_days_before_as_of as bigint) as fit_days,
         cast(evaluate_days_before_as_of as bigint) as evaluate_days
-    from {{ ref('int_propensity_windows') }}
+    from {{ ref('int_propensity_windows_chosen') }}
 ),
 
 snapshots as (

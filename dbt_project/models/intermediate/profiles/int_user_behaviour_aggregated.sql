@@ -12,7 +12,7 @@
 with
 
 snapshot as (
-    select * from {{ ref('int_user_snapshots') }}
+    select * from {{ ref('int_user_snapshots_aggregated') }}
     where snapshot = 'current'
 ),
 
@@ -46,7 +46,7 @@ course_progress as (
 ),
 
 top_category as (
-    select user_id, share from {{ ref('int_user_category_affinity') }}
+    select user_id, share from {{ ref('int_user_category_affinity_scored') }}
     where category_rank = 1
 ),
 

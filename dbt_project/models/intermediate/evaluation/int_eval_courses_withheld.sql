@@ -1,6 +1,6 @@
 {#-
     One row per relevant (user, course) held out from training, with why it is not judged
-    (`exclusion`; NULL for the pairs int_eval_relevant keeps):
+    (`exclusion`; NULL for the pairs int_eval_relevant_courses_selected keeps):
       temporal     events in (as_of, as_of + eval_holdout_days] of users seen in training
       user_random  the held-out pairs of int_eval_pairs_split
     Relevance var('eval_relevance'): positive = a purchase, completion or rating >= 4;
@@ -18,12 +18,12 @@ events as (
 ),
 
 context as (
-    select as_of from {{ ref('int_build_context') }}
+    select as_of from {{ ref('int_build_context_resolved') }}
 ),
 
 available as (
     select courses.course_id
-    from {{ ref('int_recommendation_courses') }} as recommendable
+    from {{ ref('int_recommendation_courses_prepared') }} as recommendable
     inner join {{ ref('int_courses_keyed') }} as courses on recommendable.course_key = courses.course_key
     where recommendable.is_available
 ),

@@ -1,5 +1,5 @@
 {#-
-    One row per marketable user (int_marketable_users: consent, not suppressed) x campaign
+    One row per marketable user (int_marketable_users_filtered: consent, not suppressed) x campaign
     of seed campaign_playbooks whose targeting the user matches (segment, lifecycle stage,
     propensity band, top category), with the pseudonymous user_key and whether a recent
     send of a non-stackable campaign within the playbook's frequency cap holds it back.
@@ -25,12 +25,12 @@ segments as (
 
 profiles as (
     -- the user's top category, as user_profiles' top_category_1
-    select user_id, category as top_category_1 from {{ ref('int_user_category_affinity') }}
+    select user_id, category as top_category_1 from {{ ref('int_user_category_affinity_scored') }}
     where category_rank = 1
 ),
 
 marketable as (
-    select user_id, user_key from {{ ref('int_marketable_users') }}
+    select user_id, user_key from {{ ref('int_marketable_users_filtered') }}
 ),
 
 sends as (
@@ -42,7 +42,7 @@ playbooks as (
 ),
 
 context as (
-    select as_of from {{ ref('int_build_context') }}
+    select as_of from {{ ref('int_build_context_resolved') }}
 ),
 
 last_exclusive_send as (

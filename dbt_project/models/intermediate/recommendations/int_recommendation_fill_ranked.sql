@@ -12,7 +12,7 @@ interactions as (
 ),
 
 users as (
-    select * from {{ ref('int_recommendation_users') }}
+    select * from {{ ref('int_recommendation_users_prepared') }}
 ),
 
 final as (

@@ -3,7 +3,7 @@
     recommendation_evaluation, for the users with at least one relevant held-out course.
       model       the lists of user_recommendations (int_recommendations_scored)
       popularity  the most popular courses in training, less the user's taken ones
-      sar         pure SAR (int_eval_sar_rankings), the published reference item model
+      sar         pure SAR (int_eval_sar_rankings_scored), the published reference item model
       oracle      the generator's hidden truth (generated data only): courses ranked by the
                   user's true interest in the category (squared: it drives both viewing and
                   buying), popularity, quality and price fit - the headroom any model has
@@ -12,7 +12,7 @@
 with
 
 eval_users as (
-    select distinct user_id from {{ ref('int_eval_relevant') }}
+    select distinct user_id from {{ ref('int_eval_relevant_courses_selected') }}
 ),
 
 recommendations as (
@@ -24,7 +24,7 @@ recommendations as (
 ),
 
 popularity as (
-    select * from {{ ref('int_course_popularity') }}
+    select * from {{ ref('int_course_popularity_ranked') }}
 ),
 
 courses as (
@@ -33,7 +33,7 @@ courses as (
 
 recommendable as (
     -- published at as-of: what every ranker may recommend (one definition with the model's)
-    select course_key from {{ ref('int_recommendation_courses') }}
+    select course_key from {{ ref('int_recommendation_courses_prepared') }}
     where is_available
 ),
 
@@ -115,7 +115,7 @@ final as (
     union all
     select * from popular
     union all
-    select ranker, user_id, course_id, rank from {{ ref('int_eval_sar_rankings') }}
+    select ranker, user_id, course_id, rank from {{ ref('int_eval_sar_rankings_scored') }}
     union all
     select * from oracle
 )

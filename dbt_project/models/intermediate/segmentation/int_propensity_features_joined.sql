@@ -8,7 +8,7 @@
 with
 
 snapshots as (
-    select * from {{ ref('int_user_snapshots') }}
+    select * from {{ ref('int_user_snapshots_aggregated') }}
 ),
 
 bgnbd as (

@@ -14,7 +14,7 @@ interactions as (
 ),
 
 refunded as (
-    select user_id, course_id from {{ ref('int_course_relations') }}
+    select user_id, course_id from {{ ref('int_course_relations_resolved') }}
     where is_refunded
 ),
 

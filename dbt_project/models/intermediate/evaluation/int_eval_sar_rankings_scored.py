@@ -5,7 +5,7 @@ user's time-decayed affinity (int_interactions_weighted), scores A x S, no conte
 popularity prior, no caps. Taken and unpublished courses are skipped, as for every ranker,
 and equal scores (users SAR knows nothing about) go to the more popular course, as in the
 model's lists, so that the two differ only in what SAR scores.
-Empty unless var eval_split is set (int_eval_relevant has users only then).
+Empty unless var eval_split is set (int_eval_relevant_courses_selected has users only then).
 """
 
 import numpy as np
@@ -20,13 +20,13 @@ def model(dbt, session):
     dbt.config(materialized="table")
     from learnmart.udfs import item_models as im
 
-    params = dbt.ref("int_model_parameters").fetchnumpy()
+    params = dbt.ref("int_model_parameters_resolved").fetchnumpy()
     k = int(params["rec_k"][0])
-    evaluated = dbt.ref("int_eval_relevant").select("user_id").distinct().fetchnumpy()
+    evaluated = dbt.ref("int_eval_relevant_courses_selected").select("user_id").distinct().fetchnumpy()
     eval_users = np.asarray(evaluated["user_id"], dtype=object)
     if not len(eval_users):
         return pa.table({name: [] for name in SCHEMA.names}, schema=SCHEMA)
-    courses = dbt.ref("int_recommendation_courses").order("course_key").fetchnumpy()
+    courses = dbt.ref("int_recommendation_courses_prepared").order("course_key").fetchnumpy()
     ids = dbt.ref("int_courses_keyed").order("course_key").select("course_key, course_id").fetchnumpy()
     keys = np.asarray(courses["course_key"], dtype=np.int64)
     course_ids = np.asarray(ids["course_id"], dtype=object)[np.searchsorted(ids["course_key"], keys)]

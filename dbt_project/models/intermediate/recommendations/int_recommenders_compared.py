@@ -6,7 +6,7 @@ candidate on them exactly as user_recommendations will (learnmart.udfs.item_mode
 popularity, cosine, jaccard, lift, RP3beta, EASE at three penalties, and content and
 popularity blends on each. With var rec_similarity auto the best nDCG@k is chosen; a fixed
 rec_similarity (or pinned rec_weight_* / ease_l2) narrows the race to what it allows.
-int_course_neighbors then fits the chosen model on all the data.
+int_course_neighbors_fitted then fits the chosen model on all the data.
 """
 
 import numpy as np
@@ -42,10 +42,10 @@ def _value(params, name):
 def _inputs(dbt, dense_max):
     from learnmart.udfs import item_models as im
 
-    courses = dbt.ref("int_recommendation_courses").order("course_key").fetchnumpy()
+    courses = dbt.ref("int_recommendation_courses_prepared").order("course_key").fetchnumpy()
     keys = np.asarray(courses["course_key"], dtype=np.int64)
     rows = (
-        dbt.ref("int_recommender_interactions")
+        dbt.ref("int_recommender_interactions_weighted")
         .select("user_key, course_key, weight, is_taken, is_refunded, last_seen")
         .order("user_key, course_key")
         .fetchnumpy()
@@ -79,7 +79,7 @@ def model(dbt, session):
     from learnmart.udfs import item_models as im
     from learnmart.udfs.recommend import blend
 
-    params = dbt.ref("int_model_parameters").fetchnumpy()
+    params = dbt.ref("int_model_parameters_resolved").fetchnumpy()
     kind = str(params["rec_similarity"][0])
     dense_max = int(params["rec_dense_max_courses"][0])
     data, content, extra = _inputs(dbt, dense_max)
@@ -121,7 +121,7 @@ def model(dbt, session):
             available=extra["available"],
             k=int(params["rec_k"][0]),
             blend=blend,
-            # above the dense cap, judged as int_course_neighbors will fit them: sparse, cut
+            # above the dense cap, judged as int_course_neighbors_fitted will fit them: sparse, cut
             sparse_keep=None
             if data.n <= dense_max
             else min(int(params["rec_neighbors"][0]), int(params["rec_sparse_neighbors"][0])),

@@ -11,11 +11,11 @@ courses as (
 ),
 
 popularity as (
-    select * from {{ ref('int_course_popularity') }}
+    select * from {{ ref('int_course_popularity_ranked') }}
 ),
 
 context as (
-    select as_of from {{ ref('int_build_context') }}
+    select as_of from {{ ref('int_build_context_resolved') }}
 ),
 
 final as (

@@ -13,7 +13,7 @@ events as (
 ),
 
 context as (
-    select as_of from {{ ref('int_build_context') }}
+    select as_of from {{ ref('int_build_context_resolved') }}
 ),
 
 pairs as (

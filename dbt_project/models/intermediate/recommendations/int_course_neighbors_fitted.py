@@ -1,6 +1,6 @@
 """One row per (course, neighbour course): the item-item weights user_recommendations scores with.
 
-The recommender int_recommender_selection chose (var rec_similarity: auto, or the one the
+The recommender int_recommenders_compared chose (var rec_similarity: auto, or the one the
 var names), fitted on every user's interactions with learnmart.udfs.item_models: cosine,
 jaccard, lift, RP3beta or EASE (signed weights kept). Up to var rec_dense_max_courses
 courses the whole matrix is fitted and every non-zero weight kept unless a course has more
@@ -27,14 +27,14 @@ def model(dbt, session):
     dbt.config(materialized="table")
     from learnmart.udfs import item_models as im
 
-    params = dbt.ref("int_model_parameters").fetchnumpy()
+    params = dbt.ref("int_model_parameters_resolved").fetchnumpy()
     keep = int(params["rec_neighbors"][0])
-    chosen = dbt.ref("int_recommender_selection").filter("chosen").fetchnumpy()
+    chosen = dbt.ref("int_recommenders_compared").filter("chosen").fetchnumpy()
     candidate = im.Candidate(str(chosen["candidate"][0]), str(chosen["kind"][0]), float(chosen["parameter"][0]))
-    courses = dbt.ref("int_recommendation_courses").order("course_key").fetchnumpy()
+    courses = dbt.ref("int_recommendation_courses_prepared").order("course_key").fetchnumpy()
     keys = np.asarray(courses["course_key"], dtype=np.int64)
     rows = (
-        dbt.ref("int_recommender_interactions")
+        dbt.ref("int_recommender_interactions_weighted")
         .select("user_key, course_key, weight")
         .order("user_key, course_key")
         .fetchnumpy()
