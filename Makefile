@@ -19,16 +19,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) browser
 
-# Headless Chromium opens `learnmart report`'s page in tests/test_report.py, and a CJK font
+# Headless Chromium opens `learnmart report`'s page in tests/integration/test_report.py, and a CJK font
 # draws (and lets vl-convert measure) Chinese titles: apt-get installs both when missing and
 # it can (CI runs as root on Debian); otherwise that test skips, or fails when CI is set.
 browser:
 	@if [ -x /usr/bin/chromium ] && fc-list :lang=zh family 2>/dev/null | grep -q .; then exit 0; fi; \
 	if command -v apt-get >/dev/null 2>&1; then \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk \
-		|| echo "could not install chromium and fonts-noto-cjk: tests/test_report.py skips its browser test" >&2; \
+		|| echo "could not install chromium and fonts-noto-cjk: tests/integration/test_report.py skips its browser test" >&2; \
 	else \
-		echo "no apt-get: install Chromium and a CJK font to run tests/test_report.py's browser test" >&2; \
+		echo "no apt-get: install Chromium and a CJK font to run tests/integration/test_report.py's browser test" >&2; \
 	fi
 
 demo: install
@@ -45,7 +45,8 @@ test: install
 	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
-# the edit loop: the unit tests (numpy fits, item models, the DAG's direction), no build
+# the edit loop: tests/unit (numpy fits, item models, the scoring kernel, the build plan, the
+# DAG's direction and names), no warehouse built; tests/integration builds warehouses
 test-fast: install
 	$(BIN)/python -m pytest -q tests/unit
 

@@ -7,7 +7,7 @@ when a copy that cannot read it drifts from it:
 - event types: macro event_types (the staging model and the accepted_values test call it);
   seed event_weights has a row per type, and docs/raw_contract.md names them;
 - incremental tables: the models' own config; the published file lists them
-  (int_build_context_resolved.incremental_tables, tests/test_incremental.py), so Python keeps no copy.
+  (int_build_context_resolved.incremental_tables, tests/integration/test_incremental.py), so Python keeps no copy.
 """
 
 from __future__ import annotations

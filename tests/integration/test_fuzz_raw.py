@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from .conftest import run_cli
+from tests.conftest import run_cli
 
 COLUMNS = ["event_id", "user_id", "course_id", "event_type", "event_ts", "amount", "currency", "rating", "channel"]
 SELECT = "+build_summary rejected_events rejected_courses rejected_users rejected_campaign_sends rejected_suppressions"

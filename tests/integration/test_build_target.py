@@ -11,7 +11,7 @@ import sys
 import duckdb
 import pytest
 
-from .conftest import run_cli
+from tests.conftest import run_cli
 
 
 @pytest.fixture

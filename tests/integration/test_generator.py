@@ -9,7 +9,7 @@ import pytest
 from learnmart.datagen import GeneratorConfig, generate
 from learnmart.datagen.generator import MALFORMED_KINDS
 
-from .conftest import run_cli
+from tests.conftest import run_cli
 
 
 def _digest(folder):

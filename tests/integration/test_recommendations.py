@@ -11,7 +11,7 @@ import sys
 import duckdb
 import pytest
 
-from .conftest import REPO, run_cli
+from tests.conftest import REPO, run_cli
 
 
 @pytest.fixture(scope="module")

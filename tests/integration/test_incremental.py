@@ -17,8 +17,7 @@ from learnmart.warehouse.engine import run_build
 from learnmart.warehouse.inputs import build_fingerprint, inputs_fingerprint
 from learnmart.warehouse.plan import Request, is_up_to_date, read_published
 from learnmart.warehouse.publish import carry_over_incremental_tables, forget_inputs
-
-from .conftest import REPO, copy_project, run_cli, storage_version
+from tests.conftest import REPO, copy_project, run_cli, storage_version
 
 SPLIT = "2026-06-28"  # the last days of demo_data's history arrive as a second file
 

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from learnmart.cli.output import csv_safe, text_table
 
-from .conftest import run_cli
+from tests.conftest import run_cli
 
 FORMULA = '=HYPERLINK("http://x.example","y")'
 ESCAPES = "\x1b]0;pwned\x07\x1b[2JTitle"

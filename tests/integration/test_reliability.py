@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from .conftest import LEARNMART, REPO, run_cli
+from tests.conftest import LEARNMART, REPO, run_cli
 
 BI_DUCKDB = REPO / ".venv" / "bi-duckdb14" / "bin" / "python"
 MARTS_SQL = "select table_name from duckdb_tables() where schema_name = 'main' order by 1"

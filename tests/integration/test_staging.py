@@ -11,8 +11,7 @@ import duckdb
 import pytest
 
 from learnmart.warehouse.engine import run_build
-
-from .conftest import REPO
+from tests.conftest import REPO
 
 EVENTS = """\
 event_id,user_id,course_id,event_type,event_ts,amount,currency,rating,channel,duration_seconds,progress

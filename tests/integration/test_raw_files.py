@@ -15,8 +15,7 @@ import pytest
 
 from learnmart import raw_files
 from learnmart.paths import project_dir
-
-from .conftest import run_cli
+from tests.conftest import run_cli
 
 HEADER = "user_id,event_type,event_ts,channel\n"
 

@@ -23,7 +23,7 @@ from learnmart.datagen.oulad import NOMINAL_PRICE, convert, presentation_start
 
 from learnmart.warehouse.engine import run_build
 
-OULAD = Path(__file__).resolve().parents[2] / "shared" / "data" / "oulad"
+OULAD = Path(__file__).resolve().parents[3] / "shared" / "data" / "oulad"
 SLICE_MODULE = "AAA"
 SLICE_STUDENTS = 300
 

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from learnmart.datagen import GeneratorConfig, generate
 
-from .conftest import run_cli
+from tests.conftest import run_cli
 
 SALT = {"LEARNMART_SALT": "test-salt-0451"}
 

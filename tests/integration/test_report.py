@@ -24,9 +24,8 @@ import yaml
 from learnmart.datagen import GeneratorConfig, generate
 
 from learnmart.warehouse.engine import run_build
-
-from .chromium import Chromium, Page, find_chromium
-from .conftest import REPO, run_cli
+from tests.chromium import Chromium, Page, find_chromium
+from tests.conftest import REPO, run_cli
 
 CJK_CATEGORIES = {
     "programming": "编程",

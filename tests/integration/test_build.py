@@ -12,7 +12,7 @@ import time
 import duckdb
 import pytest
 
-from .conftest import LEARNMART, copy_project, run_cli, run_dbt, storage_version
+from tests.conftest import LEARNMART, copy_project, run_cli, run_dbt, storage_version
 
 MARTS_SQL = "select table_name from duckdb_tables() where schema_name = 'main' order by 1"
 

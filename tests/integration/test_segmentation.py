@@ -11,8 +11,7 @@ from learnmart.udfs import bgnbd
 from learnmart.udfs.propensity import auc, fit_logistic
 
 from learnmart.warehouse.engine import run_build
-
-from .conftest import run_cli
+from tests.conftest import run_cli
 
 SEGMENTS = {
     "Champions",
