@@ -12,7 +12,7 @@ import time
 import duckdb
 import pytest
 
-from tests.conftest import LEARNMART, copy_project, run_cli, run_dbt, storage_version
+from tests.conftest import LEARNMART, copy_project, run_cli, run_dbt
 
 MARTS_SQL = "select table_name from duckdb_tables() where schema_name = 'main' order by 1"
 
@@ -33,11 +33,6 @@ print(json.dumps(counts))
     counts = json.loads(out.stdout)
     assert {"rejected_events", "build_summary", "course_similarity"} <= set(counts)
     assert counts["course_similarity"] > 0
-
-
-def test_the_published_file_opens_in_duckdb_1_4_clients(demo_db):
-    """BI tools bundle DuckDB 1.4, which cannot read a file written in DuckDB 2.0's format."""
-    assert storage_version(demo_db) == "v1.4.0+"
 
 
 def test_as_of_defaults_to_the_latest_event_not_the_wall_clock(demo_db, demo_data):
@@ -212,18 +207,6 @@ def test_a_bad_memory_limit_or_temp_dir_exits_2_before_anything_is_written(tmp_p
         assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
         assert expected in result.stderr and "CSV" not in result.stderr, result.stderr
     assert sorted(path.name for path in tmp_path.iterdir()) == ["data", "plain"]
-
-
-def test_a_reader_keeps_working_while_a_build_publishes(demo_db, demo_data, tmp_path):
-    db = tmp_path / "w.duckdb"
-    db.write_bytes(demo_db.read_bytes())
-    reader = duckdb.connect(str(db), read_only=True)
-    n = reader.execute("select count(*) from rejected_events").fetchone()[0]
-    result = run_cli("build", "--data", str(demo_data), "--db", str(db), "-q", "--full-refresh")
-    assert result.returncode == 0, result.stderr
-    assert "built " in result.stderr  # rebuilt and published, not found up to date
-    assert reader.execute("select count(*) from rejected_events").fetchone()[0] == n
-    reader.close()
 
 
 def test_a_second_concurrent_build_exits_2(demo_data, tmp_path):
