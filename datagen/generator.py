@@ -23,10 +23,14 @@ What it models (every knob is a field of :class:`GeneratorConfig`):
 - **Memberships**: a share of users buys monthly (recurring until churn) or annual
   memberships: purchases without a course.
 - **Check-ins**: learners check in on the days they study.
-- **Personas** (``PERSONAS``): each user is one of five learner types that drive activity,
-  lifetime, time of day, format mix (audio), price sensitivity and promotion response,
-  completion and learning time. ``truth/personas.csv`` (user_id, persona) is the answer key
-  that clustering is judged against (adjusted Rand index).
+- **Personas** (``PERSONAS``): each user is one of five learner types that shows in how
+  they learn, event by event: the hours they keep (purchases, lessons and check-ins too),
+  the formats they pick within the categories their interests choose, session length,
+  completion, price sensitivity, coupons and promotion response, and the shape of their
+  lifetime (lapsed users: an eager burst after sign-up, then silence). Activity still
+  varies within a persona, and light users exist in every one. ``truth/personas.csv``
+  (user_id, persona) is the answer key that clustering is judged against (adjusted Rand
+  index).
 - **Learning time**: every view, trial and lesson carries ``duration_seconds``; a bought
   course is followed by lessons (views of it) whose ``progress`` climbs to 1 at completion,
   or stalls below 1 when the user gives up.
@@ -98,30 +102,45 @@ EVENT_SCHEMA = pa.schema(
         ("progress", pa.float64()),
     ]
 )
-# Learner personas: the generator's answer key for clustering (truth/personas.csv). Each
-# column of PERSONA_TRAITS is one behaviour knob, a multiplier of the base rate unless said.
+# Learner personas: the generator's answer key for clustering (truth/personas.csv). A persona
+# shows in how a user learns (hours, formats, session length, completion, what they pay,
+# the shape of their lifetime), event by event, so it shows in a light user's few events
+# too. Each column of PERSONA_TRAITS is one behaviour knob, a multiplier of the base rate
+# unless said.
 PERSONAS = ["binge_learner", "evening_listener", "bargain_hunter", "completionist", "lapsed"]
 PERSONA_WEIGHTS = [0.15, 0.2, 0.2, 0.2, 0.25]
 PERSONA_TRAITS = {
-    # sessions/day, lifetime, price tolerance, completion, audio share (absolute), lesson
-    # minutes (median, absolute), lessons per bought course (mean, absolute), buy, promo buy
-    "rate": [2.0, 1.0, 0.9, 1.0, 0.8],
-    "lifetime": [1.2, 1.3, 1.0, 1.5, 0.15],
+    # sessions/day, lifetime, price tolerance, completion, share of sessions on the
+    # persona's formats (absolute), lesson minutes (median, absolute), lessons per bought
+    # course (mean, absolute), buy, promo buy
+    "rate": [2.0, 1.0, 0.9, 1.0, 2.0],
+    "lifetime": [1.2, 1.3, 1.0, 1.5, 1.0],
     "price_tolerance": [1.3, 1.0, 0.35, 1.1, 0.8],
     "complete": [1.25, 1.0, 0.45, 1.6, 0.4],
-    "audio_share": [0.0, 0.75, 0.0, 0.0, 0.0],
-    "cheap_share": [0.0, 0.0, 0.6, 0.0, 0.0],  # ebook or column courses (absolute)
+    "format_share": [0.6, 0.75, 0.7, 0.5, 0.0],
     "coupon": [0.05, 0.05, 0.7, 0.05, 0.05],  # a purchase paid with a 30-50% coupon (absolute)
     "lesson_minutes": [55.0, 22.0, 6.0, 30.0, 5.0],
     "lessons": [4.0, 2.5, 1.0, 3.0, 1.0],
     "buy": [1.2, 1.0, 0.9, 1.5, 0.7],
     "promo_buy": [1.5, 1.5, 4.0, 1.2, 1.5],
 }
-# Relative traffic by hour of day (UTC): the default, and the personas who keep their own hours.
+# The formats a persona picks for format_share of its sessions (within the category its
+# interests choose): binge learners watch video series, evening listeners audio,
+# bargain hunters read cheap e-books and columns, completionists take live cohort classes.
+PERSONA_FORMATS = [["video"], ["audio"], ["ebook", "column"], ["live"], []]
+# Lapsed users: an eager burst of LAPSED_BURST_DAYS days after sign-up, then silence; they
+# sign up at least LAPSED_SILENT_DAYS before the end, so that the lapse shows in the window.
+LAPSED_BURST_DAYS = (7, 40)
+LAPSED_SILENT_DAYS = 60
+# Relative traffic by hour of day (UTC): the default, and the personas who keep their own
+# hours (binge learners at night, evening listeners after work, completionists in the early
+# morning before work, bargain hunters in office hours and at lunch).
 HOURS_DEFAULT = [1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 2, 3, 3, 3, 3, 4, 4, 3, 3, 3, 3, 4, 5, 6, 6, 5, 3]
 HOURS_EVENING = [5, 2, 1, 1, 1, 1, 2, 4, 5, 5, 5, 5, 6, 6, 5, 5, 6, 8, 20, 60, 90, 100, 90, 40]
 HOURS_NIGHT = [80, 70, 50, 20, 5, 2, 2, 3, 5, 8, 10, 10, 10, 10, 10, 10, 10, 10, 10, 15, 30, 50, 70, 80]
-PERSONA_HOURS = [HOURS_NIGHT, HOURS_EVENING, HOURS_DEFAULT, HOURS_DEFAULT, HOURS_DEFAULT]
+HOURS_MORNING = [2, 1, 1, 2, 5, 30, 80, 100, 80, 40, 15, 8, 8, 6, 5, 5, 5, 5, 6, 6, 5, 4, 3, 2]
+HOURS_OFFICE = [2, 1, 1, 1, 1, 1, 2, 4, 8, 15, 30, 50, 80, 80, 60, 50, 40, 20, 8, 6, 5, 4, 3, 2]
+PERSONA_HOURS = [HOURS_NIGHT, HOURS_EVENING, HOURS_OFFICE, HOURS_MORNING, HOURS_DEFAULT]
 AGE_BANDS = ["18-24", "25-34", "35-44", "45-54", "55+"]
 # age band weights per persona: binge learners young, evening listeners older
 PERSONA_AGE = [
@@ -309,11 +328,19 @@ class Generator:
     # ------------------------------------------------------------------ users
     def _users_chunk(self, rng: np.random.Generator, first: int, n: int) -> dict:
         cfg = self.cfg
-        signup = np.floor(cfg.days * rng.random(n) ** 0.8).astype(np.int64)
+        growth = rng.random(n) ** 0.8
         acq = rng.choice(len(ACQ_CHANNELS), n, p=ACQ_WEIGHTS)
         persona = rng.choice(len(PERSONAS), n, p=PERSONA_WEIGHTS)
         traits = {name: np.array(values)[persona] for name, values in PERSONA_TRAITS.items()}
-        lifetime = rng.exponential(np.array(ACQ_MEAN_LIFETIME)[acq]) * traits["lifetime"]
+        lapsed = persona == PERSONAS.index("lapsed")
+        # a lapsed user's burst and silence both fall in the window (when the window allows)
+        silent = min(LAPSED_SILENT_DAYS, cfg.days // 2)
+        signup = np.floor(np.where(lapsed, cfg.days - silent, cfg.days) * growth).astype(np.int64)
+        lifetime = np.where(
+            lapsed,
+            rng.uniform(*LAPSED_BURST_DAYS, n),
+            rng.exponential(np.array(ACQ_MEAN_LIFETIME)[acq]) * traits["lifetime"],
+        )
         end = np.minimum(cfg.days, signup + np.ceil(lifetime).astype(np.int64) + 1)
         # the persona sets most of the activity; the rest varies around it (mean kept at 1x)
         rate = cfg.sessions_per_day * np.exp(rng.normal(-0.105, 0.5, n)) * traits["rate"]
@@ -386,18 +413,7 @@ class Generator:
                 course[sel] = cat_members[k][np.searchsorted(cat_cdf[k], r[sel], side="right")]
             elif sel.any():
                 course[sel] = rng.integers(0, cfg.courses, sel.sum())
-        # audio listeners pick an audio course (by popularity) for most sessions
-        audio = np.flatnonzero(cat["fmt"] == FORMATS.index("audio"))
-        listens = rng.random(m) < u["traits"]["audio_share"][uidx]
-        if len(audio) and listens.any():
-            audio_cdf = np.cumsum(cat["popularity"][audio])[:-1] / cat["popularity"][audio].sum()
-            course[listens] = audio[np.searchsorted(audio_cdf, rng.random(int(listens.sum())), side="right")]
-        # bargain hunters browse the cheap formats (ebooks, columns) for most sessions
-        cheap = np.flatnonzero(np.isin(cat["fmt"], [FORMATS.index("ebook"), FORMATS.index("column")]))
-        thrifty = rng.random(m) < u["traits"]["cheap_share"][uidx]
-        if len(cheap) and thrifty.any():
-            cheap_cdf = np.cumsum(cat["popularity"][cheap])[:-1] / cat["popularity"][cheap].sum()
-            course[thrifty] = cheap[np.searchsorted(cheap_cdf, rng.random(int(thrifty.sum())), side="right")]
+        course = self._persona_formats(rng, u["persona"][uidx], c, course, cat)
         published = cat["published_day"][course] <= day
         uidx, day, sec, course = uidx[published], day[published], sec[published], course[published]
         m = len(uidx)
@@ -422,7 +438,8 @@ class Generator:
         )
         buy = rng.random(m) < np.clip(p_buy, 0, 0.95)
         t_trial = sec + rng.integers(30, 1800, m)
-        t_buy = np.where(trial, t_trial, sec) + rng.integers(60, 3 * 86400, m)
+        persona = u["persona"][uidx]
+        t_buy = self._later_at_hours(rng, persona, np.where(trial, t_trial, sec) + 60, 0, 3)
 
         # at most one purchase per (user, course): keep the earliest
         order = np.lexsort((t_buy, course, uidx))
@@ -437,7 +454,7 @@ class Generator:
 
         satisfaction = 1 / (1 + np.exp(-(quality + 0.6 * np.log(match) + rng.normal(0, 0.8, m))))
         complete = buy & (rng.random(m) < np.clip(cfg.p_complete * (0.4 + satisfaction) * traits["complete"], 0, 0.97))
-        t_complete = t_buy + rng.integers(2 * 86400, 45 * 86400, m)
+        t_complete = self._later_at_hours(rng, persona, t_buy, 2, 45)
         rated = (complete & (rng.random(m) < 0.5)) | (buy & ~complete & (rng.random(m) < 0.1))
         stars = np.clip(np.round(1 + 4 * satisfaction + rng.normal(0, 0.6, m)), 1, 5).astype(np.int64)
         t_rate = np.where(complete, t_complete, t_buy) + rng.integers(60, 86400, m)
@@ -517,7 +534,7 @@ class Generator:
                 "u": cu,
                 "course": np.full(len(cu), -1),
                 "type": np.full(len(cu), "checkin", dtype=object),
-                "t": cd * 86400 + rng.integers(6 * 3600, 23 * 3600, len(cu)),
+                "t": cd * 86400 + self._hours(rng, u["persona"][cu]) * 3600 + rng.integers(0, 3600, len(cu)),
                 "amount": np.full(len(cu), np.nan),
                 "rating": np.full(len(cu), -1),
                 "duration": np.full(len(cu), np.nan),
@@ -527,6 +544,39 @@ class Generator:
         ev = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
         order = np.lexsort((ev["t"], ev["u"]))
         return {k: v[order] for k, v in ev.items()}
+
+    @staticmethod
+    def _persona_formats(rng, persona: np.ndarray, c: np.ndarray, course: np.ndarray, cat: dict) -> np.ndarray:
+        """For the persona's share of sessions, a course of its format in the category its
+        interests chose (by popularity); other sessions, and categories without a course of
+        that format, keep the course already chosen."""
+        share = np.array(PERSONA_TRAITS["format_share"])[persona]
+        picks = rng.random(len(persona)) < share
+        which = rng.integers(0, 2, len(persona))  # of a persona's two formats, which
+        wanted = np.full(len(persona), -1)
+        for p, formats in enumerate(PERSONA_FORMATS):
+            for i, f in enumerate(formats):
+                pick = picks & (persona == p) & ((which % len(formats)) == i)
+                wanted[pick] = FORMATS.index(f)
+        course = course.copy()
+        r = rng.random(len(persona))
+        for k in range(len(CATEGORIES)):
+            for f in range(len(FORMATS)):
+                sel = (c == k) & (wanted == f)
+                members = np.flatnonzero((cat["cat"] == k) & (cat["fmt"] == f))
+                if sel.any() and len(members):
+                    w = cat["popularity"][members]
+                    cdf = np.cumsum(w)[:-1] / w.sum()
+                    course[sel] = members[np.searchsorted(cdf, r[sel], side="right")]
+        return course
+
+    @classmethod
+    def _later_at_hours(cls, rng, persona: np.ndarray, after: np.ndarray, min_days: int, max_days: int) -> np.ndarray:
+        """A time min_days..max_days days after ``after``, at an hour of the persona's rhythm
+        (people buy and finish in the hours they learn), never before ``after``."""
+        day = after // 86400 + rng.integers(min_days, max_days, len(after))
+        t = day * 86400 + cls._hours(rng, persona) * 3600 + rng.integers(0, 3600, len(after))
+        return np.where(t < after, t + 86400, t)
 
     @staticmethod
     def _hours(rng: np.random.Generator, persona: np.ndarray) -> np.ndarray:
