@@ -229,3 +229,24 @@ def test_the_salt_is_in_no_artifact_of_a_build_or_its_docs(campaign_db, tmp_path
     assert docs.returncode == 0, docs.stderr
     for path in site.iterdir():
         assert secret not in path.read_bytes(), path
+
+
+def test_a_campaign_aimed_at_demographics_reaches_only_them_and_at_least_k(campaign_db, campaign_data):
+    """student_study_plan (seed campaign_playbooks: occupation=student): every user in its
+    audience is a student in the raw users file, keyed from outside, and there are at
+    least var k_anonymity (10) of them; the playbook's next action goes to students only."""
+    raw = duckdb.connect()
+    occupation = dict(
+        raw.execute(f"select user_id, occupation from read_parquet('{campaign_data}/users.parquet')").fetchall()
+    )
+    by_key = {_keyed(uid): job for uid, job in occupation.items()}
+    con = duckdb.connect(str(campaign_db), read_only=True)
+    keys = [
+        r[0]
+        for r in con.execute("select user_key from campaign_audiences where campaign = 'student_study_plan'").fetchall()
+    ]
+    advised = con.execute("select user_id from user_profiles where next_campaign = 'student_study_plan'").fetchall()
+    con.close()
+    assert len(keys) >= 10
+    assert {by_key[k] for k in keys} == {"student"}
+    assert {occupation[u] for (u,) in advised} <= {"student"}

@@ -1,7 +1,7 @@
 {#-
     One row per marketable user (int_marketable_users_filtered: consent, not suppressed) x campaign
     of seed campaign_playbooks whose targeting the user matches (segment, lifecycle stage,
-    propensity band, top category), with the pseudonymous user_key and whether a recent
+    propensity band, top category, demographics), with the pseudonymous user_key and whether a recent
     send of a non-stackable campaign within the playbook's frequency cap holds it back.
 -#}
 with
@@ -31,6 +31,10 @@ profiles as (
 
 marketable as (
     select user_id, user_key from {{ ref('int_marketable_users_filtered') }}
+),
+
+users as (
+    select user_id, {{ demographic_attributes() | join(', ') }} from {{ ref('int_users_keyed') }}
 ),
 
 sends as (
@@ -66,13 +70,15 @@ matched as (
         segments.rfm_segment,
         segments.lifecycle_stage,
         segments.purchase_propensity,
-        profiles.top_category_1 as top_category
+        profiles.top_category_1 as top_category,
+        playbooks.target_demographics
     from segments
     inner join marketable on segments.user_id = marketable.user_id
     left join profiles on segments.user_id = profiles.user_id
+    left join users on segments.user_id = users.user_id
     inner join playbooks
         on {{ playbook_matches('playbooks', 'segments.rfm_segment', 'segments.lifecycle_stage',
-                               'segments.purchase_propensity', 'profiles.top_category_1') }}
+                               'segments.purchase_propensity', 'profiles.top_category_1', 'users') }}
 ),
 
 final as (

@@ -7,6 +7,8 @@
         match (lowest `priority`); stackable campaigns come on top.
       - user_key is pseudonymous: HMAC-SHA256 of the user id keyed with $LEARNMART_SALT; no raw id or
         PII is in this table.
+      - A campaign with target_demographics reaches at least var k_anonymity users, or
+        nobody: a smaller demographic group is never singled out.
       - group: control for a deterministic share (the playbook's control_share) chosen by
         a hash of campaign and user, so a user stays in the same group across rebuilds.
 -#}
@@ -56,6 +58,9 @@ final as (
         row_number() over (partition by assigned.campaign order by assigned.user_key) as audience_rank
     from assigned
     left join recommendations on assigned.user_id = recommendations.user_id
+    -- a campaign aimed at demographics reaches at least var k_anonymity users, or nobody
+    qualify trim(assigned.target_demographics) = '*'
+        or count(*) over (partition by assigned.campaign) >= {{ var('k_anonymity') }}
 )
 
 select * from final

@@ -1,6 +1,7 @@
 {#-
     One row per campaign of the playbook (seed campaign_playbooks), with how many users this
-    build put in its treatment and control groups (0 when none qualified): what
+    build put in its treatment and control groups (0 when none qualified, or when a
+    campaign aimed at demographics would reach fewer than var k_anonymity users): what
     `learnmart campaigns` shows.
 -#}
 with
@@ -30,6 +31,7 @@ final as (
         playbooks.channel,
         playbooks.target_segments,
         playbooks.target_stages,
+        playbooks.target_demographics,
         playbooks.control_share,
         playbooks.stackable,
         coalesce(group_sizes.treatment, 0) as treatment,

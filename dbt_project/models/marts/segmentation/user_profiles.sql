@@ -62,9 +62,10 @@ next_actions as (
         arg_min(playbooks.next_action, (playbooks.priority, playbooks.campaign)) as next_action
     from segments
     left join top_categories on segments.user_id = top_categories.user_id
+    left join users on segments.user_id = users.user_id
     inner join playbooks
         on {{ playbook_matches('playbooks', 'segments.rfm_segment', 'segments.lifecycle_stage',
-                               'segments.purchase_propensity', 'top_categories.top_category_1') }}
+                               'segments.purchase_propensity', 'top_categories.top_category_1', 'users') }}
     group by segments.user_id
 ),
 
