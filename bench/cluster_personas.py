@@ -3,8 +3,9 @@
     python -m bench.cluster_personas --data DIR --db FILE [--min-events 10]
 
 DIR is generated data with truth/personas.csv; FILE its build. Prints the adjusted Rand
-index (ARI) of user_clusters against the personas, over every user and over the users
-with at least --min-events events (a persona shows only in what a user does), the same
+index (ARI) of user_clusters against the personas, over every user, over the light users
+(1 to --min-events - 1 events) and over the users with at least --min-events events (a
+persona shows only in what a user does; the goal is judged on these), the same
 with k pinned at the number of personas (the fit of int_clusters_fitted run again on the
 built int_user_behaviour_aggregated), an upper bound (each user at the nearest persona mean in the
 same space: how far apart the personas are in what users do), and the cluster x persona
@@ -44,8 +45,7 @@ def space(con, drop: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
     keep = [i for i, f in enumerate(used) if f not in drop]
     used, x = [used[i] for i in keep], x[:, keep]
     z, _, _ = cl.standardize(x)
-    groups = [model.FEATURES[f][1] for f in used]
-    return keys, z * np.array([1.0 / np.sqrt(groups.count(g)) for g in groups])
+    return keys, z * model.weights(used)
 
 
 def refit(con, k: int | None = None, drop: tuple[str, ...] = ()) -> dict[int, int]:
@@ -93,9 +93,20 @@ def main() -> None:
     pinned = refit(con, len(personas))
     pinned_labels = np.array([pinned[k] for k in keys.tolist()])
     seen = events >= args.min_events
-    print(f"users: {len(rows):,}; with at least {args.min_events} events: {seen.sum():,}")
-    print("| clusters | ARI, every user | ARI, users with enough events |")
-    print("|---|---|---|")
+    light = (events > 0) & ~seen
+    k, chosen_by, silhouette, baseline, by_k = con.execute(
+        "select k, k_chosen_by, silhouette, baseline_silhouette, silhouette_by_k"
+        " from intermediate.int_clusters_fitted limit 1"
+    ).fetchall()[0]
+    print(
+        f"users: {len(rows):,}; without events: {(events == 0).sum():,}; with 1 to {args.min_events - 1}: "
+        f"{light.sum():,}; with at least {args.min_events}: {seen.sum():,}"
+    )
+    print(f"k = {k} by {chosen_by} (silhouette {silhouette:.3f}, shuffled features {baseline:.3f}; by k: {by_k})")
+    print()
+    few_events, enough = f"1 to {args.min_events - 1} events", f"{args.min_events}+ events"
+    print(f"| clusters | ARI, every user | ARI, users with {few_events} | ARI, users with {enough} |")
+    print("|---|---|---|---|")
     runs = (
         (f"as built (k = {len(set(labels))})", labels),
         (f"k pinned at {len(personas)}", pinned_labels),
@@ -103,8 +114,9 @@ def main() -> None:
     )
     for name, lab in runs:
         every = cl.adjusted_rand_index(truth, lab)
+        few = cl.adjusted_rand_index(truth[light], lab[light])
         active = cl.adjusted_rand_index(truth[seen], lab[seen])
-        print(f"| {name} | {every:.3f} | {active:.3f} |")
+        print(f"| {name} | {every:.3f} | {few:.3f} | {active:.3f} |")
     names = dict(con.execute("select cluster_id, cluster_name from cluster_summary").fetchall())
     print()
     print("| cluster | " + " | ".join(personas) + " |")

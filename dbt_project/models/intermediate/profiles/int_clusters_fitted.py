@@ -1,8 +1,9 @@
 """One row per behavioural cluster: k-means on the standardized features of int_user_behaviour_aggregated.
 
 Skewed counts and amounts (active days, recency, orders, spend) enter as log(1 + x), shares
-as they are; every feature is then a z-score, so a day and a yuan weigh alike, and the
-columns of one group (volume, the format mix, the time of day) share one feature's weight. k is chosen
+as they are; every feature is then a z-score, so a day and a yuan weigh alike, the
+columns of one group (volume, the format mix, the time of day) share one feature's weight,
+and volume and recency count half (GROUP_WEIGHTS). k is chosen
 by silhouette on a seeded sample within vars cluster_k_min..cluster_k_max, or pinned by var
 cluster_k; the full fit is warm-started from the sample's centroids
 (learnmart.udfs.clusters.fit). Ids are numbered by size, largest first, and the fit is
@@ -39,6 +40,12 @@ FEATURES = {
     "learning_minutes_total": (True, "volume", "long learning time", "little learning time"),
     "avg_session_minutes": (True, "session length", "long sessions", "short sessions"),
 }
+# A group's weight, where it is not 1. How much and how recently a user buys and learns is
+# what the RFM tiers (user_segments) already band users by; the clusters say how they learn.
+# At full weight these two groups, which vary more within a learner type than between types,
+# make the clusters bands of activity; at half they still set the light apart from the
+# active without drowning the hours, formats, session length, completion and discounts.
+GROUP_WEIGHTS = {"volume": 0.5, "recency": 0.5}
 Z = pa.struct([("feature", pa.string()), ("z", pa.float64())])
 SCHEMA = pa.schema(
     [
@@ -74,6 +81,12 @@ def _features(dbt):
     return np.asarray(data["user_key"], dtype=np.int64), used, x
 
 
+def weights(used: list[str]) -> np.ndarray:
+    """Each feature's weight on its z-score: its group's weight over sqrt(the group's size)."""
+    groups = [FEATURES[f][1] for f in used]
+    return np.array([GROUP_WEIGHTS.get(g, 1.0) / np.sqrt(groups.count(g)) for g in groups])
+
+
 def model(dbt, session):
     dbt.config(materialized="table")
     from learnmart.udfs import clusters as cl
@@ -82,25 +95,24 @@ def model(dbt, session):
     pinned = None if np.ma.getmaskarray(params["cluster_k"])[0] else int(params["cluster_k"][0])
     keys, used, x = _features(dbt)
     z, _, _ = cl.standardize(x)
-    groups = [FEATURES[f][1] for f in used]
-    weights = np.array([1.0 / np.sqrt(groups.count(g)) for g in groups])
+    w = weights(used)
     fit = cl.fit(
-        z * weights,
+        z * w,
         int(params["cluster_k_min"][0]),
         int(params["cluster_k_max"][0]),
         k=pinned,
         seed=int(params["cluster_seed"][0]),
         sample_rows=int(params["cluster_sample_rows"][0]),
     )
-    return _table(fit, keys, used, pinned, weights)
+    return _table(fit, keys, used, pinned, w)
 
 
-def _table(fit, keys, used, pinned, weights):
+def _table(fit, keys, used, pinned, w):
     from learnmart.udfs import clusters as cl
 
     result = fit.clustering
     k = len(result.centroids)
-    centroids = result.centroids.astype(np.float64) / weights  # back to z-scores of each feature
+    centroids = result.centroids.astype(np.float64) / w  # back to z-scores of each feature
     names = cl.names(centroids, [FEATURES[f][2:] for f in used], top=3)
     order = np.argsort(result.labels, kind="stable")
     bounds = np.searchsorted(result.labels[order], np.arange(k + 1))
