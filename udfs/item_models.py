@@ -199,12 +199,17 @@ def fit_sparse(
 ) -> tuple[Sparse, np.ndarray]:
     """The candidate's similarity with each course's ``keep`` strongest neighbours, built from
     the non-zero co-occurrences only (the same values as ``fit``'s where it keeps them), and
-    each course's count of non-zero weights before the cut. EASE, a dense inverse, has no
-    sparse form. ``c``: ``cooccurrence_sparse(data)``, when known."""
+    each course's count of non-zero weights before the cut. EASE needs the dense inverse
+    first (the caller keeps n within var ease_max_courses), then is cut the same way.
+    ``c``: ``cooccurrence_sparse(data)``, when known."""
     if candidate.kind == "popularity":
         return Sparse.from_cells(np.zeros(0, dtype=np.int64), np.zeros(0), data.n), np.zeros(data.n, dtype=np.int64)
     if candidate.kind == "ease":
-        raise ValueError("EASE needs a dense inverse of the whole catalog; it has no sparse path")
+        # a dense inverse of the whole catalog (var ease_max_courses bounds n), then cut
+        b = ease(cooccurrence_sparse(data).dense() if c is None else c.dense(), candidate.parameter)
+        cells = np.flatnonzero(b)
+        whole = Sparse.from_cells(cells, b.ravel()[cells], data.n)
+        return whole.top_n(keep), np.diff(whole.indptr)
     d = course_users(data)
     if candidate.kind == "rp3beta":
         degree = np.diff(data.indptr).astype(np.float64)
@@ -273,30 +278,35 @@ def top_k_scores(
     return top_k(product(rows, s), exclude, k, prior)
 
 
-# scores closer than this count as equal in top_k (float noise), and go by its tie rule
-TIE_DELTA = 1e-12
-
-
 def top_k(scores: np.ndarray, exclude: np.ndarray, k: int, prior: np.ndarray | None = None) -> np.ndarray:
     """Positions of each row's k best scores (best first; -1 pads rows with fewer candidates);
-    ties go to the higher ``prior``, then the lower position.
+    ties go to the higher ``prior``, then the lower position - exactly, at any magnitude.
 
-    The tie rule is folded into the scores as a nudge below TIE_DELTA, so one partition and
-    a sort of k per row find them: a full sort of every row costs far more on large catalogs.
+    A full sort of every row costs far more than the k it keeps, and np.partition slows on
+    many equal scores: so the cut is found on the scores nudged apart by less than a
+    billionth of their scale (in tie-rule order), and every score within that of the cut
+    is then sorted exactly by (score, prior, position).
     """
     scores = np.where(exclude, -np.inf, scores)
     rows, n = scores.shape
     kk = min(k, n)
-    if kk == 0:
-        return np.zeros((rows, 0), dtype=np.int64)
+    out = np.full((rows, kk), -1, dtype=np.int64)
+    if kk == 0 or rows == 0:
+        return out
     prior = np.zeros(n) if prior is None else np.asarray(prior, dtype=np.float64)
+    finite = np.isfinite(scores)
+    width = 1e-9 * max(1.0, float(np.abs(np.where(finite, scores, 0.0)).max(initial=0.0)))
     tie = np.empty(n)
     tie[np.lexsort((np.arange(n), -prior))] = np.arange(n)  # 0: the course ties favour most
-    keyed = np.where(np.isfinite(scores), scores, -1e300) + (n - tie) * (TIE_DELTA / n)
-    part = np.argpartition(-keyed, kk - 1, axis=1)[:, :kk]
-    order = np.argsort(-np.take_along_axis(keyed, part, axis=1), axis=1, kind="stable")
-    top = np.take_along_axis(part, order, axis=1)
-    return np.where(np.isfinite(np.take_along_axis(scores, top, axis=1)), top, -1)
+    keyed = np.where(finite, scores + (n - tie) * (width / n), -np.inf)
+    cut = np.partition(keyed, n - kk, axis=1)[:, n - kk] - 2 * width
+    row, col = np.nonzero(finite & (scores >= cut[:, None]))
+    order = np.lexsort((col, -prior[col], -scores[row, col], row))
+    row, col = row[order], col[order]
+    rank = np.arange(len(row)) - np.searchsorted(row, row)
+    kept = rank < kk
+    out[row[kept], rank[kept]] = col[kept]
+    return out
 
 
 def ranking_metrics(top: np.ndarray, relevant: list[np.ndarray], k: int) -> dict[str, float]:

@@ -201,3 +201,42 @@ def test_top_k_follows_score_then_prior_then_position_as_a_full_sort_does():
         ranked = sorted(allowed, key=lambda j: (-scores[row, j], -prior[j], j))[:8]
         assert list(top[row][top[row] >= 0]) == ranked
         assert (top[row][len(ranked) :] == -1).all()
+
+
+@pytest.mark.parametrize("scale", [0.3, 3.0, 50.0])
+def test_top_k_keeps_its_tie_rule_on_large_catalogs_and_large_scores(scale):
+    """Ties decided by prior then position at n = 20,000 and scores well above 1, where a
+    nudge below the float spacing would leave them to the partition's order."""
+    rng = np.random.default_rng(9)
+    n = 20_000
+    scores = scale * np.round(rng.random((6, n)) * 4) / 4  # five levels: massive ties
+    prior = np.round(rng.random(n), 2)
+    exclude = np.zeros(scores.shape, dtype=bool)
+    top = im.top_k(scores, exclude, 10, prior)
+    for row in range(6):
+        expected = np.lexsort((np.arange(n), -prior, -scores[row]))[:10]
+        assert list(top[row]) == list(expected)
+
+
+def test_the_leaderboard_on_the_sparse_path_takes_every_auto_candidate_ease_included():
+    """The sparse path (catalog above rec_dense_max_courses) with EASE still a candidate
+    (ease_max_courses above it) fits EASE densely and cuts it like the others."""
+    from learnmart.udfs.recommend import blend
+
+    x, data = _random_interactions(users=300, n=40, seed=11)
+    holdout = im.latest_holdout(data, np.ones(len(data.courses), dtype=bool), np.arange(len(data.courses)), 100, 1)
+    marks = np.zeros((len(holdout.users), data.n), dtype=bool)
+    options = im.choosable(im.candidates(im.course_users(data), False, 0.5), "auto", None, 1.0, None, None)
+    assert any(o.kind == "ease" for o in options)
+    args = dict(content=np.zeros((data.n, data.n)), available=np.ones(data.n, dtype=bool), k=10, blend=blend)
+    dense = im.leaderboard(holdout, marks, options, **args)
+    sparse = im.leaderboard(holdout, marks, options, sparse_keep=data.n, **args)
+    assert [round(r["ndcg"], 12) for r in dense] == [round(r["ndcg"], 12) for r in sparse]
+    ease = next(o for o in options if o.kind == "ease")
+    cut, found = im.fit_sparse(ease, data, keep=5)
+    full = im.fit(ease, data)
+    assert np.array_equal(found, np.count_nonzero(full, axis=1)) and found.max() > 5
+    for i in range(data.n):
+        strongest = np.argsort(-np.where(full[i] != 0, np.abs(full[i]), -1.0), kind="stable")[:5]
+        assert set(np.flatnonzero(cut.dense()[i])) == set(strongest)
+        assert cut.dense()[i, strongest] == pytest.approx(full[i, strongest], abs=1e-12)
