@@ -57,7 +57,26 @@
             {%- do problems.append(name ~ ' must be one of ' ~ allowed | map('tojson') | join(', ') ~ ', got ' ~ var(name, none) | tojson) -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- set zone = var('local_timezone') -%}
+    {%- if zone is not string -%}
+        {%- do problems.append('local_timezone must be a time zone name such as Asia/Shanghai, got ' ~ zone | tojson) -%}
+    {%- elif execute and zone != 'UTC' -%}
+        {%- set known = run_query('select count(*) from pg_timezone_names() where name = ' ~ learnmart_quote(zone)) -%}
+        {%- if known.columns[0].values()[0] == 0 -%}
+            {%- do problems.append('local_timezone ' ~ zone | tojson ~ ' is not a time zone name (e.g. Asia/Shanghai, UTC)') -%}
+        {%- endif -%}
+    {%- endif -%}
     {%- if problems -%}
         {{ exceptions.raise_compiler_error('invalid vars: ' ~ problems | join('; ')) }}
     {%- endif -%}
 {% endmacro %}
+
+
+{#- The hour of day of `ts` (a UTC timestamp) on the platform's clock, var local_timezone. -#}
+{% macro local_hour(ts) -%}
+    {%- if var('local_timezone') == 'UTC' -%}
+        hour({{ ts }})
+    {%- else -%}
+        hour(timezone({{ learnmart_quote(var('local_timezone')) }}, timezone('UTC', {{ ts }})))
+    {%- endif -%}
+{%- endmacro %}

@@ -45,6 +45,8 @@
             {%- do problems.append(where ~ 'bad operator ' ~ '"' ~ op ~ '"' ~ ' (one of ' ~ ops | join(' ') ~ ')') -%}
         {%- elif kind == 'number' and not modules.re.fullmatch('[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?', value) -%}
             {%- do problems.append(where ~ 'value ' ~ '"' ~ value ~ '"' ~ ' is not a number, and ' ~ column ~ ' is numeric') -%}
+        {%- elif kind == 'number' and ((value | float) > 1e308 or (value | float) < -1e308) -%}
+            {%- do problems.append(where ~ 'value ' ~ '"' ~ value ~ '"' ~ ' is beyond the range of a number') -%}
         {%- elif kind == 'boolean' and value | lower not in ['true', 'false'] -%}
             {%- do problems.append(where ~ 'value ' ~ '"' ~ value ~ '"' ~ ' is not true or false, and ' ~ column ~ ' is boolean') -%}
         {%- elif kind != 'number' and op not in ['=', '!='] -%}

@@ -32,11 +32,11 @@ def _marts(con) -> dict[str, set[str]]:
 def _rows_holding(con, table: str, columns: set[str], text: str) -> int:
     """Rows of ``table`` with ``text`` as the whole value of any column."""
     where = " or ".join(f'"{c}"::varchar = ?' for c in sorted(columns))
-    return con.execute(f'select count(*) from "{table}" where {where}', [text] * len(columns)).fetchone()[0]
+    return con.execute(f'select count(*) from {table} where {where}', [text] * len(columns)).fetchone()[0]
 
 
 def test_the_rare_values_are_planted(con):
-    overseas = con.execute("select count(*) from user_profiles where region = 'overseas'").fetchone()[0]
+    overseas = con.execute("select count(*) from intermediate.int_users_keyed where region = 'overseas'").fetchone()[0]
     assert 0 < overseas < K
     rare_combinations = con.execute(
         "select count(*) from (select age_band, gender, region, occupation, education from user_profiles "
@@ -44,6 +44,18 @@ def test_the_rare_values_are_planted(con):
         [K],
     ).fetchone()[0]
     assert rare_combinations > 0
+
+
+def test_grouping_user_profiles_by_one_demographic_never_counts_under_k(con):
+    """A BI tool's first chart: users by region (or any one attribute) from user_profiles.
+    Rare values show as '(other)' there; combinations of attributes are not protected in
+    one user's own row, which docs/raw_contract.md says."""
+    for attribute in ("age_band", "gender", "region", "occupation", "education"):
+        smallest = con.execute(
+            f"select min(n) from (select count(*) as n from user_profiles group by {attribute})"
+        ).fetchone()[0]
+        assert smallest >= K, attribute
+    assert con.execute("select count(*) from user_profiles where region = '(other)'").fetchone()[0] >= K
 
 
 def test_no_breakdown_shows_a_cell_under_k(con):
@@ -59,11 +71,10 @@ def test_no_breakdown_shows_a_cell_under_k(con):
 
 def test_the_rare_region_leaves_in_no_aggregate_or_export(con):
     for name, columns in _marts(con).items():
-        if "user_id" in columns:
-            continue  # one user's own row (user_profiles): not a breakdown
         assert _rows_holding(con, name, columns, "overseas") == 0, name
-    # the scan does find the region where it is: in one user's own row
-    assert _rows_holding(con, "user_profiles", _marts(con)["user_profiles"], "overseas") > 0
+    # the scan does find the region where it is: in the keyed users, before generalizing
+    users = {r[0] for r in con.execute("describe intermediate.int_users_keyed").fetchall()}
+    assert _rows_holding(con, "intermediate.int_users_keyed", users, "overseas") > 0
     regions = dict(con.execute("select value, users from demographic_summary where attribute = 'region'").fetchall())
     assert "(other)" in regions and regions["(other)"] >= K
     total = con.execute("select count(*) from user_features").fetchone()[0]

@@ -62,9 +62,9 @@ event_activity as (
         count(*) filter (
             where events.event_type = 'purchase' and courses.price > 0 and events.amount < 0.95 * courses.price
         ) as discounted_purchases,
-        count(*) filter (where hour(events.event_ts) < 6) as night_events,
-        count(*) filter (where hour(events.event_ts) between 6 and 11) as morning_events,
-        count(*) filter (where hour(events.event_ts) between 18 and 23) as evening_events
+        count(*) filter (where {{ local_hour('events.event_ts') }} < 6) as night_events,
+        count(*) filter (where {{ local_hour('events.event_ts') }} between 6 and 11) as morning_events,
+        count(*) filter (where {{ local_hour('events.event_ts') }} between 18 and 23) as evening_events
     from events
     left join courses on events.course_id = courses.course_id
     group by events.user_id

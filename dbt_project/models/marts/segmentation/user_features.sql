@@ -35,10 +35,11 @@ course_progress as (
 ),
 
 completed_courses as (
-    -- courses bought and completed (a complete event, or progress reaching 1)
+    -- courses bought, and of them completed (a complete event, or progress reaching 1)
     select
         user_id,
-        count(*) filter (where is_purchased and is_completed) as completed_purchases
+        count(*) filter (where is_purchased and is_completed) as completed_purchases,
+        count(*) filter (where is_purchased) as bought_courses
     from course_progress
     group by user_id
 ),
@@ -166,9 +167,10 @@ final as (
         coalesce(event_counts.favorites, 0) as favorites,
         coalesce(event_counts.course_purchases, 0) as course_purchases,
         coalesce(event_counts.completions, 0) as completions,
+        -- distinct courses on both sides: a course bought twice is one course to complete
         case
-            when event_counts.course_purchases > 0
-                then least(1.0, completed_courses.completed_purchases / event_counts.course_purchases)
+            when completed_courses.bought_courses > 0
+                then completed_courses.completed_purchases / completed_courses.bought_courses
         end as completion_rate,
         learning_sessions.learning_minutes_30d,
         learning_sessions.learning_minutes_total,

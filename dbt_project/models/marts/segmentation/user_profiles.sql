@@ -15,6 +15,10 @@ users as (
     select * from {{ ref('int_users_keyed') }}
 ),
 
+demographics as (
+    select * from {{ ref('int_user_demographics_generalized') }}
+),
+
 segments as (
     select * from {{ ref('user_segments') }}
 ),
@@ -96,16 +100,15 @@ final as (
         features.current_checkin_streak,
         features.learning_minutes_30d,
         features.completion_rate,
-        users.age_band,
-        users.gender,
-        users.region,
-        users.occupation,
-        users.education,
+        -- as they may be shown: a value of fewer than var k_anonymity users is '(other)'
+        {%- for attribute in demographic_attributes() %}
+        nullif(demographics.{{ attribute }}, '(not given)') as {{ attribute }},
+        {%- endfor %}
         next_actions.next_campaign,
         next_actions.next_action
     from features
     inner join segments on features.user_id = segments.user_id
-    inner join users on features.user_key = users.user_key
+    inner join demographics on features.user_key = demographics.user_key
     left join top_categories on features.user_id = top_categories.user_id
     left join last_orders on features.user_id = last_orders.user_id
     left join next_actions on features.user_id = next_actions.user_id
