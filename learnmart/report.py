@@ -39,8 +39,6 @@ VEGA_CONFIG = {
 }
 
 REJECTED_MARTS = tuple(f"rejected_{entity}" for entity in RAW_ENTITIES)
-# Marts the report draws once learnmart builds them (issue 28: "clusters and tags, once they exist").
-NOT_YET_BUILT = {"user_clusters", "user_tags"}
 LIFECYCLE_ORDER = ["prospect", "new", "active", "at_risk", "dormant", "churned", "refunded"]
 TREATMENT_COLORS = alt.Scale(domain=["treatment", "control"], range=["#4c78a8", "#bab0ac"])
 ROLE_COLORS = alt.Scale(domain=["chosen", "popularity baseline", "candidate"], range=["#e45756", "#bab0ac", "#4c78a8"])
@@ -527,7 +525,7 @@ PAGE_MARTS = ("build_summary", "model_health", "user_features")
 def marts_read() -> set[str]:
     """Every mart the report reads, as the dbt exposure learnmart_report declares them."""
     charts = {table for chart in CHARTS.values() for table in chart.tables}
-    return (charts | set(REJECTED_MARTS) | set(PAGE_MARTS)) - NOT_YET_BUILT
+    return charts | set(REJECTED_MARTS) | set(PAGE_MARTS)
 
 
 # ---------------------------------------------------------------------------- rendering
@@ -553,11 +551,7 @@ def _figure(chart: Chart, tables: set[str], con) -> tuple[str, bool]:
     missing = [t for t in chart.tables if t not in tables]
     sql = chart_sql(chart, tables)
     if missing:
-        text = f"This warehouse has no {', '.join(missing)} mart" + (
-            ": learnmart does not build it yet."
-            if set(missing) <= NOT_YET_BUILT
-            else ": rebuild it with this learnmart."
-        )
+        text = f"This warehouse has no {', '.join(missing)} mart: rebuild it with this learnmart."
     elif not sql:
         text = "This warehouse has no rejected_* marts."
     else:

@@ -38,10 +38,10 @@ CJK_CATEGORIES = {
     "parenting": "亲子",
 }
 HOSTILE_TITLE = '<img src="https://tracker.example/x.png" onerror="alert(1)"><script>alert(2)</script>'
-# charts every complete build draws; evaluation needs an evaluate build, clusters and tags a later learnmart
+# charts every complete build draws; evaluation needs an evaluate build
 DRAWN = {
     "rejects", "segments", "rfm_grid", "lifecycle", "segment_flow", "calibration", "auc",
-    "selection", "top_courses", "audiences", "uplift", "category_demand",
+    "selection", "top_courses", "audiences", "uplift", "category_demand", "clusters", "tags",
 }  # fmt: skip
 
 
@@ -164,7 +164,7 @@ def test_the_page_links_nothing_runs_nothing_and_says_what_is_missing(tiny_db, t
     assert "&lt;script" in _figure(page, "segments")  # the hostile name is a label, escaped
     assert "constant &lt;b&gt;score&lt;/b&gt;" in page and 'class="status-fail"' in page
     assert "This warehouse has no user_segments, user_features mart: rebuild it with this learnmart." in page
-    assert "no user_clusters mart: learnmart does not build it yet." in page
+    assert "no user_clusters mart: rebuild it with this learnmart." in page
     assert len(found.ids) == len(set(found.ids))
 
 
@@ -206,7 +206,7 @@ def test_every_chart_is_drawn_from_its_mart(cjk_db, tmp_path):
     page = _report(cjk_db, tmp_path / "report.html")
     found = _parse(page)
     assert set(found.drawn) == DRAWN
-    assert set(found.empty) == {"evaluation", "clusters", "tags"}
+    assert set(found.empty) == {"evaluation"}
     with duckdb.connect(str(cjk_db), read_only=True) as con:
         users, paying = con.execute(
             "select count(*), count(*) filter (where frequency > 0) from user_features"
