@@ -212,7 +212,7 @@ def fit(
     seed: int = 42,
     sample_rows: int = 20000,
     silhouette_rows: int = 2000,
-    full_iter: int = 20,
+    full_iter: int = 50,
     n_init: int = 3,
 ) -> Fit:
     """Cluster the standardized rows ``z``: k chosen by silhouette on a seeded sample of at
