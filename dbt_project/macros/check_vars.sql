@@ -51,6 +51,7 @@
         ('eval_split', [none, 'temporal', 'user_random']),
         ('eval_relevance', ['positive', 'any']),
         ('rec_similarity', ['auto', 'cosine', 'jaccard', 'lift', 'rp3beta', 'ease']),
+        ('rec_fill', ['segment', 'popularity']),
     ] -%}
     {%- for name, allowed in choices -%}
         {%- if var(name, none) not in allowed -%}

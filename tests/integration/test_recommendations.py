@@ -104,7 +104,7 @@ def test_course_pairs_match_a_recount_from_interactions(con):
 
 
 def test_new_courses_and_cold_start_users(tmp_path):
-    """A course nobody engaged with is reached through content; a user with no history gets segment favourites."""
+    """A course nobody engaged with is reached through content; a user with no history gets popular courses."""
     from learnmart.warehouse.engine import run_build
 
     data = tmp_path / "data"

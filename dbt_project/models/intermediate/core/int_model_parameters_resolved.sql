@@ -12,6 +12,7 @@ select
     cast({{ learnmart_quote(var('rec_similarity')) }} as varchar) as rec_similarity,
     cast({{ var('rec_k') }} as integer) as rec_k,
     cast({{ var('rec_weight_cf') }} as double) as rec_weight_cf,
+    cast({{ learnmart_quote(var('rec_fill')) }} as varchar) as rec_fill,
     cast({{ var('rec_weight_content') if var('rec_weight_content') is not none else 'null' }} as double)
         as rec_weight_content,
     cast({{ var('rec_weight_popularity') if var('rec_weight_popularity') is not none else 'null' }} as double)

@@ -56,12 +56,16 @@ def model(dbt, session):
     users = user_rel.order("user_key").to_arrow_table()
     user_keys = users["user_key"].to_numpy().astype(np.int64)
     fill_rel = dbt.ref("int_recommendation_fill_ranked")
+    if str(params["rec_fill"][0]) != "segment":  # var rec_fill popularity: overall popularity only
+        fill_rel = fill_rel.filter("false")
     fill = fill_rel.to_arrow_table()
     segment_names = np.unique(_strings(fill["rfm_segment"]))
     user_segments = _strings(users["rfm_segment"])
     # a segment without favourites (e.g. pure prospects) fills from overall popularity only
     user_segment = np.where(np.isin(user_segments, segment_names), np.searchsorted(segment_names, user_segments), -1)
 
+    # the blend weights come with the recommender int_recommenders_compared chose
+    chosen = dbt.ref("int_recommenders_compared").filter("chosen").fetchnumpy()
     overall = np.asarray(courses["overall_fill_rank"], dtype=np.float64)
     overall = np.where(np.ma.getmaskarray(courses["overall_fill_rank"]), np.inf, overall)
     fill_rank, fill_from_segment = recommend.fill_ranks(
@@ -73,8 +77,6 @@ def model(dbt, session):
         overall,
     )
 
-    # the blend weights come with the recommender int_recommenders_compared chose
-    chosen = dbt.ref("int_recommenders_compared").filter("chosen").fetchnumpy()
     neighbor_rel = dbt.ref("int_course_neighbors_fitted")
     neighbors = neighbor_rel.select("course_key, other_course_key, similarity").fetchnumpy()
     content_rel = dbt.ref("int_course_pairs_content_scored")

@@ -9,7 +9,10 @@
         score         = w_cf cf / (1 + |cf|) + w_content content + w_pop popularity(j)
     with the recommender and weights int_recommenders_compared chose. Every course
     published at as_of that the user has not bought, refunded, completed or rated is a
-    candidate; ties go to the user's RFM segment favourites, then to overall popularity.
+    candidate; ties go to overall popularity (var rec_fill popularity, the default: on OULAD
+    it ranked held-out courses better than segment favourites, 0.374 nDCG@10 against 0.324,
+    and equal on generated data), or with rec_fill segment to the user's RFM segment
+    favourites first.
     The reason names the signal that contributed most to the score and, for the
     collaborative and content signals, the history course with the largest term, with
     the user's strongest current relation to it (int_course_relations_resolved).
