@@ -82,6 +82,12 @@ SECTIONS = (
         "from user_recommendations group by 1 order by 2 desc",
     ),
     (
+        "recommender_selection (the leaderboard the default recommender was chosen on)",
+        "recommender_selection",
+        "select candidate, round(ndcg, 4) as ndcg, round(map, 4) as map, round(recall, 4) as recall, "
+        "coverage, users, chosen from recommender_selection order by ndcg desc nulls last, candidate",
+    ),
+    (
         "Most recommended courses at rank 1",
         "user_recommendations",
         "select course_id, count(*) as users from user_recommendations where rank = 1 "
@@ -259,6 +265,65 @@ def evaluate(data: Path) -> tuple[dict, list[dict]]:
     return run, rows
 
 
+def reference_ease(data: Path, lambdas: tuple[float, ...] = (10.0, 100.0, 300.0, 1000.0)) -> str:
+    """Steck's EASE in 15 lines of numpy on the user_random split's training rows, scored
+    like recommendation_evaluation (learnmart.udfs.item_models.ranking_metrics), beside the
+    rankers that split's own build judged: the same held-out courses, the same run."""
+    import numpy as np
+    from learnmart.udfs import item_models as im
+
+    from learnmart.warehouse.engine import run_build
+
+    with tempfile.TemporaryDirectory(prefix="learnmart-realdata-ease-") as tmp:
+        db = Path(tmp) / "user_random.duckdb"
+        run_build(data, db, quiet=True, extra_vars={"eval_split": "user_random"})
+        with duckdb.connect(str(db), read_only=True) as con:
+            judged = con.execute(
+                "select ranker, users, round(ndcg_at_k, 4), round(map_at_k, 4) from recommendation_evaluation "
+                "where status = 'judged' order by ranker"
+            ).fetchall()
+            train = con.execute(
+                "select user_id, course_key, affinity > 0 as positive, is_taken "
+                "from intermediate.int_interactions_weighted order by user_id, course_key"
+            ).fetchnumpy()
+            courses = con.execute(
+                "select p.course_key, k.course_id, p.is_available "
+                "from intermediate.int_recommendation_courses_prepared as p "
+                "join intermediate.int_courses_keyed as k using (course_key) order by p.course_key"
+            ).fetchnumpy()
+            relevant = con.execute(
+                "select user_id, list(course_id) from intermediate.int_eval_relevant_courses_selected group by 1"
+            ).fetchall()
+    keys = np.asarray(courses["course_key"])
+    users, row = np.unique(np.asarray(train["user_id"], dtype=object), return_inverse=True)
+    col = np.searchsorted(keys, np.asarray(train["course_key"]))
+    x = np.zeros((len(users), len(keys)))
+    x[row, col] = np.asarray(train["positive"], dtype=float)
+    taken = np.zeros_like(x, dtype=bool)
+    taken[row, col] = np.asarray(train["is_taken"], dtype=bool)
+    ids = {c: i for i, c in enumerate(courses["course_id"])}
+    at = {u: i for i, u in enumerate(users)}
+    evaluated = [(at[u], [ids[c] for c in cs if c in ids]) for u, cs in relevant if u in at]
+    rows = np.array([u for u, _ in evaluated], dtype=np.int64)
+    out = []
+    for lam in lambdas:
+        g = x.T @ x + lam * np.eye(len(keys))
+        p = np.linalg.inv(g)
+        b = p / -np.diag(p)
+        np.fill_diagonal(b, 0.0)
+        exclude = taken[rows] | ~np.asarray(courses["is_available"], dtype=bool)[None, :]
+        top = im.top_k(x[rows] @ b, exclude, 10)
+        m = im.ranking_metrics(top, [np.array(r, dtype=np.int64) for _, r in evaluated], 10)
+        out.append((f"reference EASE (lambda={lam:g})", len(rows), round(m["ndcg"], 4), round(m["map"], 4)))
+    table = markdown_table(["ranker", "users", "ndcg_at_k", "map_at_k"], judged + out)
+    return (
+        "## Reference EASE on the user_random split\n\n"
+        "One more build with `--var eval_split=user_random` (what `learnmart evaluate` builds); its "
+        "judged rankers beside Steck's EASE fitted on that build's training rows (binary, positive "
+        "affinity) and scored on the same held-out courses, taken and unpublished courses skipped.\n\n" + table
+    )
+
+
 def revision() -> str:
     """The commit built, and whether the working tree had changes to tracked files."""
     repo = Path(__file__).resolve().parent.parent
@@ -308,6 +373,7 @@ def report(
         run, rows = evaluation
         table = markdown_table(list(rows[0]), [tuple(r.values()) for r in rows]) if rows else "(no figures)"
         parts.append(f"## Offline evaluation\n\n{_run_line(run)}\n\n{table}")
+        parts.append(reference_ease(data))
     return "\n\n".join(parts) + "\n"
 
 
