@@ -157,20 +157,6 @@ def silhouette(x: np.ndarray, labels: np.ndarray, sample: int = 2000, seed: int 
     return float(s.mean())
 
 
-def choose_k(
-    x: np.ndarray, k_min: int, k_max: int, seed: int = 42, sample: int = 2000, fit_rows: int = 20000
-) -> tuple[int, dict[int, float]]:
-    """The k in k_min..k_max with the best silhouette (ties: the smaller k), and every k's
-    silhouette; each k is fitted on a seeded sample of at most ``fit_rows`` rows, so the
-    cost does not grow with the users (the caller then fits the chosen k on every row)."""
-    rng = np.random.default_rng(seed)
-    rows = rng.choice(len(x), size=min(fit_rows, len(x)), replace=False) if len(x) else np.zeros(0, dtype=int)
-    part = np.asarray(x, dtype=np.float64)[np.sort(rows)]
-    scores = {k: silhouette(part, kmeans(part, k, seed).labels, sample, seed) for k in range(k_min, k_max + 1)}
-    best = max(scores, key=lambda k: (round(scores[k], 12), -k))
-    return best, scores
-
-
 def names(
     centroids: np.ndarray, features: list[str | tuple[str, str]], top: int = 2, threshold: float = 0.5
 ) -> list[str]:

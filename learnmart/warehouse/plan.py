@@ -45,6 +45,8 @@ class Published:
     built_at: dt.datetime | None = None
     verdicts_valid_until: dt.datetime | None = None
     incremental_tables: tuple[tuple[str, str], ...] = ()
+    # built before the intermediate models were renamed (its context is int_build_context)
+    before_renames: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,13 @@ class Plan:
 def plan(published: Published, request: Request, now: dt.datetime) -> Plan:
     """What this build does, and why (``now``: the wall clock, UTC without offset)."""
     if request.select:
+        if published.before_renames:
+            from learnmart.warehouse.errors import BuildEnvironmentError
+
+            raise BuildEnvironmentError(
+                "the published file was built by a learnmart from before its models were renamed, so "
+                "--select would rebuild models over tables it does not have: build once without --select"
+            )
         return Plan(Kind.PARTIAL)
     if request.full_refresh:
         return Plan(Kind.FULL, "--full-refresh")
@@ -103,6 +112,21 @@ def is_up_to_date(published: Published, request: Request, now: dt.datetime) -> b
 PREDATES_INCREMENTAL = "the published file predates one of the incremental models"
 
 
+def _has_legacy_context(db: Path) -> bool:
+    import duckdb
+
+    try:
+        with duckdb.connect(str(db), read_only=True) as con:
+            return bool(
+                con.execute(
+                    "select count(*) from information_schema.tables "
+                    "where table_schema = 'intermediate' and table_name = 'int_build_context'"
+                ).fetchone()[0]
+            )
+    except duckdb.Error:
+        return False
+
+
 def read_published(db: Path) -> Published:
     """What ``db`` says about its build; an unreadable file or build context says nothing."""
     if not db.exists():
@@ -115,7 +139,7 @@ def read_published(db: Path) -> Published:
             rows = cur.fetchall()
             names = [d[0] for d in cur.description]
     except duckdb.Error:
-        return Published(exists=True)  # not a learnmart build
+        return Published(exists=True, before_renames=_has_legacy_context(db))  # not a current learnmart build
     if len(rows) != 1:
         return Published(exists=True)
     context = dict(zip(names, rows[0], strict=True))

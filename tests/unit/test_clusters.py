@@ -37,8 +37,9 @@ def test_ids_do_not_shuffle_with_row_order_or_rebuilds():
 
 def test_silhouette_picks_the_planted_k_and_matches_its_definition():
     x, _ = _blobs(sizes=(200, 200, 200, 200), seed=4)
-    best, scores = cl.choose_k(x, 2, 6, seed=5)
-    assert best == 4 and scores[4] > 0.6
+    fitted = cl.fit(x, 2, 6, seed=5)  # as int_clusters_fitted chooses k
+    assert len(fitted.clustering.centroids) == 4 and fitted.k_scores[4] > 0.6
+    assert max(fitted.k_scores, key=fitted.k_scores.get) == 4 and fitted.silhouette > fitted.baseline
     # by hand on a tiny case: points 0, 1 and 10, 11 in one dimension
     tiny = np.array([[0.0], [1.0], [10.0], [11.0]])
     labels = np.array([0, 0, 1, 1])

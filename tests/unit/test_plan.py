@@ -108,3 +108,14 @@ def test_memory_and_disk_come_first_and_from_the_message(tmp_path):
     assert environment_error(spill, data, db, "64MB", disk_full=False) == full
     failed_test = [Failure("test.learnmart.x", "fail", "Got 1 result")]
     assert environment_error(failed_test, data, db, "64MB", disk_full=True) == full
+
+
+def test_a_selection_over_a_file_from_before_the_renames_is_refused_with_one_line():
+    import pytest
+
+    from learnmart.warehouse.errors import BuildEnvironmentError
+
+    old = Published(exists=True, before_renames=True)
+    with pytest.raises(BuildEnvironmentError, match="build once without --select"):
+        plan(old, Request("b1", "", select="user_features"), NOW)
+    assert plan(old, Request("b1", "i1"), NOW).kind is Kind.FULL  # a whole build is fine

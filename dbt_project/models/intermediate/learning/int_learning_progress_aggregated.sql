@@ -19,7 +19,7 @@ final as (
         count(duration_seconds) as timed_events,
         max(progress) as max_progress,
         bool_or(event_type = 'purchase') as is_purchased,
-        bool_or(event_type = 'complete' or progress >= 1) as is_completed
+        coalesce(bool_or(event_type = 'complete' or progress >= 1), false) as is_completed
     from events
     group by user_id, course_id
 )
