@@ -32,7 +32,7 @@ def _marts(con) -> dict[str, set[str]]:
 def _rows_holding(con, table: str, columns: set[str], text: str) -> int:
     """Rows of ``table`` with ``text`` as the whole value of any column."""
     where = " or ".join(f'"{c}"::varchar = ?' for c in sorted(columns))
-    return con.execute(f'select count(*) from {table} where {where}', [text] * len(columns)).fetchone()[0]
+    return con.execute(f"select count(*) from {table} where {where}", [text] * len(columns)).fetchone()[0]
 
 
 def test_the_rare_values_are_planted(con):
