@@ -98,3 +98,13 @@ def test_intermediate_models_are_named_entities_then_what_was_done(manifest):
         if words[0] != "int" or len(words) < 3 or not (words[-1].endswith("ed") or words[-1] in IRREGULAR):
             badly_named.append(node["name"])
     assert badly_named == []
+
+
+def test_every_mart_has_an_enforced_contract(manifest):
+    """BI tools and the CLI read the marts: their columns and types are a promise."""
+    loose = [
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and _layer(node) == "marts" and not node["contract"]["enforced"]
+    ]
+    assert loose == []
