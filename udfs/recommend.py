@@ -152,7 +152,12 @@ def top_k(
         hi = min(users, lo + batch)
         h_lo, h_hi = np.searchsorted(h_user, [lo, hi])
         entries = (h_user[h_lo:h_hi] - lo, h_course[h_lo:h_hi], h_weight[h_lo:h_hi])
-        cf, content = (_times(entries, hi - lo, n, sim) for sim in (catalog.cf_similarity, catalog.content_similarity))
+        sims = (catalog.cf_similarity, catalog.content_similarity)
+        weights = None
+        if any(isinstance(sim, np.ndarray) for sim in sims):  # one dense batch for both products
+            weights = np.zeros((hi - lo, n))
+            weights[entries[0], entries[1]] = entries[2]
+        cf, content = (weights @ sim if isinstance(sim, np.ndarray) else sim.times(*entries, hi - lo) for sim in sims)
         score = blend(cf, content, catalog.popularity[None, :], w_cf, w_content, w_pop)
         score[:, blocked] = -np.inf
         t_lo, t_hi = np.searchsorted(t_user, [lo, hi])
@@ -190,16 +195,6 @@ def top_k(
     if not parts:
         return {name: np.zeros(0, dtype=dtype) for name, dtype in OUTPUT_DTYPES.items()}
     return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
-
-
-def _times(entries: tuple[np.ndarray, ...], rows: int, n: int, sim) -> np.ndarray:
-    """The (rows x n) product of the history entries (row, course, weight) with a dense or
-    sparse similarity (``item_models.Sparse``, for catalogs above the dense cap)."""
-    if isinstance(sim, np.ndarray):
-        weights = np.zeros((rows, n))
-        weights[entries[0], entries[1]] = entries[2]
-        return weights @ sim
-    return sim.times(*entries, rows)
 
 
 def _ascending(major: np.ndarray, minor: np.ndarray) -> bool:

@@ -30,8 +30,3 @@
             end
         ), false))))
 {%- endmacro %}
-
-{#- The generalized demographics a users file may carry (docs/raw_contract.md). -#}
-{% macro demographic_attributes() -%}
-    {{ return(['age_band', 'gender', 'region', 'occupation', 'education']) }}
-{%- endmacro %}

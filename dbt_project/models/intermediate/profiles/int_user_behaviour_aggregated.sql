@@ -5,9 +5,9 @@
     focus (share of the top category's affinity), completion (a complete event or progress
     reaching 1, of the courses engaged), learning time (int_learning_sessions_grouped; 0
     when the data has no durations), the share of course purchases paid below the catalog
-    price and time of day (share of events by hour of event_ts, as
-    stored: UTC) from the events in the window. A user with
-    no events has zero shares. int_user_clusters_fitted standardizes them.
+    price and time of day (share of events by hour on the clock of var local_timezone)
+    from the events in the window. A user with no events has zero shares.
+    int_clusters_fitted standardizes them.
 -#}
 with
 

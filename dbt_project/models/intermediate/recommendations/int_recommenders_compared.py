@@ -41,6 +41,7 @@ def _value(params, name):
 
 def _inputs(dbt, dense_max):
     from learnmart.udfs import item_models as im
+    from learnmart.udfs.recommend import dense_similarity
 
     courses = dbt.ref("int_recommendation_courses_prepared").order("course_key").fetchnumpy()
     keys = np.asarray(courses["course_key"], dtype=np.int64)
@@ -60,11 +61,8 @@ def _inputs(dbt, dense_max):
         np.asarray(content_rows["content_cosine"], dtype=np.float64),
     )
     # as int_recommendations_scored holds it: dense up to the cap, sparse rows above
-    if len(keys) <= dense_max:
-        content = np.zeros((len(keys), len(keys)))
-        content[triples[0], triples[1]] = triples[2]
-    else:
-        content = im.Sparse.from_triples(*triples, len(keys))
+    matrix = dense_similarity if len(keys) <= dense_max else im.Sparse.from_triples
+    content = matrix(*triples, len(keys))
     extra = {
         "taken": np.asarray(rows["is_taken"], dtype=bool),
         "refunded": np.asarray(rows["is_refunded"], dtype=bool),
