@@ -30,3 +30,8 @@
             end
         ), false))))
 {%- endmacro %}
+
+{#- The generalized demographics a users file may carry (docs/raw_contract.md). -#}
+{% macro demographic_attributes() -%}
+    {{ return(['age_band', 'gender', 'region', 'occupation', 'education']) }}
+{%- endmacro %}

@@ -2,14 +2,7 @@
     Raw input contract (v1): the columns of each raw entity, and which ones a file must have.
     Everything else is optional and may be left out of the file altogether.
 -#}
-{#- The generalized demographics a users file may carry (docs/raw_contract.md), from the
-    contract: profiles, playbook targeting and every k-anonymous breakdown read them. -#}
-{% macro demographic_attributes() -%}
-    {{ return(raw_contract()['users']['demographics']) }}
-{%- endmacro %}
-
 {% macro raw_contract() %}
-    {%- set demographics = ['age_band', 'gender', 'region', 'occupation', 'education'] -%}
     {{ return({
         'events': {
             'columns': ['event_id', 'user_id', 'course_id', 'event_type', 'event_ts',
@@ -22,10 +15,9 @@
             'required': ['course_id'],
         },
         'users': {
-            'columns': ['user_id', 'signup_ts', 'channel', 'marketing_consent', 'email', 'phone']
-                       + demographics,
+            'columns': ['user_id', 'signup_ts', 'channel', 'marketing_consent', 'email', 'phone',
+                        'age_band', 'gender', 'region', 'occupation', 'education'],
             'required': ['user_id'],
-            'demographics': demographics,
         },
         'campaign_sends': {
             'columns': ['user_id', 'campaign', 'group', 'sent_at'],

@@ -60,3 +60,11 @@ def test_event_types_are_the_seeds_and_the_contracts():
     # the staging yml calls the macro instead of listing them
     yml = (MODELS / "staging" / "raw" / "_raw__models.yml").read_text()
     assert "{{ event_types() }}" in yml and "purchase, refund" not in yml
+
+
+def test_the_demographic_attributes_are_columns_of_the_users_contract():
+    """macro demographic_attributes (profiles, playbook targeting, k-anonymous breakdowns)
+    names only columns the raw contract gives users files."""
+    demographics = macro_value(MACROS / "playbook_matches.sql", "demographic_attributes")
+    users = macro_value(MACROS / "raw_relation.sql", "raw_contract")["users"]["columns"]
+    assert demographics and set(demographics) <= set(users)
