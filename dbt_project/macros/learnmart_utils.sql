@@ -12,10 +12,16 @@
 {%- endmacro %}
 
 
-{#- The build's wall-clock time: build_setting('built_at') when the CLI sets it, else now (UTC). -#}
+{#-
+    The build's wall-clock time: build_setting('built_at') when the CLI sets it, else when
+    this dbt invocation started (UTC). One value for every model of a build:
+    int_events_rejected finds the events a build staged by it.
+-#}
 {% macro built_at() -%}
     {%- if build_setting('built_at') -%}
         timezone('UTC', cast({{ learnmart_quote(build_setting('built_at')) }} as timestamptz))
+    {%- elif run_started_at is not none -%}
+        timezone('UTC', cast({{ learnmart_quote(run_started_at.isoformat()) }} as timestamptz))
     {%- else -%}
         timezone('UTC', current_timestamp)
     {%- endif -%}

@@ -1,10 +1,11 @@
--- Nothing is lost between the raw files and staging: for every raw entity,
--- rows accepted into stg_* plus rows in rejected_* equal the rows read.
+-- Nothing is lost between the raw files and the models: for every raw entity, rows
+-- accepted (stg_*; for events, int_events_accepted, after the catalog rule) plus rows in
+-- rejected_* equal the rows read.
 {%- for entity in raw_contract() %}
 select
     '{{ entity }}' as entity,
     (select count(*) from {{ ref('base_raw__' ~ entity) }}) as rows_read,
-    (select count(*) from {{ ref('stg_raw__' ~ entity) }}) as rows_accepted,
+    (select count(*) from {{ ref('int_events_accepted') if entity == 'events' else ref('stg_raw__' ~ entity) }}) as rows_accepted,
     (select count(*) from {{ ref('rejected_' ~ entity) }}) as rows_rejected
 where rows_accepted + rows_rejected != rows_read
 {{ "union all" if not loop.last }}

@@ -37,7 +37,7 @@ history as (
         bool_or(events.event_type = 'trial') as tried,
         bool_or(events.event_type = 'favorite') as saved,
         bool_or(events.event_type = 'share') as shared
-    from {{ ref('stg_raw__events') }} as events
+    from {{ ref('int_events_accepted') }} as events
     semi join reason_pairs
         on events.user_id = reason_pairs.user_id and events.course_id = reason_pairs.course_id
     cross join context

@@ -159,9 +159,9 @@ def check_as_of(tmp_db: Path, db: Path, as_of: str | None) -> None:
 
     try:
         with duckdb.connect(str(tmp_db), read_only=True) as con:
-            first = con.execute("select min(event_ts) from staging.stg_raw__events").fetchone()[0]
+            first = con.execute("select first_event_at from intermediate.int_build_context_resolved").fetchone()[0]
     except duckdb.Error:
-        return  # staging was not built (a --select build, or it failed): nothing to judge by
+        return  # the context was not built (a --select build, or it failed): nothing to judge by
     if first is not None and dt.datetime.fromisoformat(as_of) < first:
         raise BuildEnvironmentError(
             f"--as-of {as_of} is before every accepted event (the first is at {first:%Y-%m-%d %H:%M:%S} UTC): "

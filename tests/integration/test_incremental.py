@@ -43,9 +43,11 @@ def _deliver_events(demo_data: Path, data: Path, second_name: str, second: str) 
 
 @pytest.fixture(scope="module")
 def split_data(demo_data, tmp_path_factory) -> Path:
-    """demo_data with its events delivered as two files: before SPLIT, and from SPLIT on."""
+    """demo_data with its events delivered as two files: before SPLIT, and from SPLIT on,
+    with the rows naming a course the catalog does not list (the incremental build must
+    judge the catalog rule on the rows it stages)."""
     data = tmp_path_factory.mktemp("split_data")
-    later = f"{TS} >= timestamp '{SPLIT}' and {TS} < timestamp '2026-07-01'"
+    later = f"({TS} >= timestamp '{SPLIT}' and {TS} < timestamp '2026-07-01') or course_id = 'c99999'"
     _deliver_events(demo_data, data, "part-2", later).close()
     return data
 
@@ -107,6 +109,8 @@ def test_appending_a_file_reads_only_it_and_publishes_what_a_full_build_would(sp
         "where _loaded_at = (select max(_loaded_at) from staging.base_raw__events) group by all",
     )
     assert loaded == [(str(appended), appended_rows)]
+    unknown = _rows(tmp_path / "inc.duckdb", "select count(*) from main.rejected_events where reject_reason = 'unknown_course'")
+    assert unknown[0][0] > 5
     _assert_same_as_a_full_build(tmp_path / "inc.duckdb", demo_db)
 
     # nothing changed since: the build finds the published file up to date and leaves it be

@@ -53,10 +53,6 @@ def _entity(name: str) -> str:
     return name.split("__", 1)[-1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="base_raw__events judges unknown_course against stg_raw__courses inside staging (issue 26, open)",
-)
 def test_no_staging_model_joins_another_entity(manifest):
     nodes = manifest["nodes"]
     crossing = [

@@ -12,7 +12,7 @@
 with
 
 events as (
-    select event_ts from {{ ref('stg_raw__events') }}
+    select event_ts from {{ ref('int_events_accepted') }}
 ),
 
 campaign_sends as (

@@ -1,6 +1,6 @@
 {#-
     One row per accepted event at or before the build's as-of time. Events after an
-    explicit --as-of are valid (they stay in stg_raw__events) but outside this window.
+    explicit --as-of are valid (they stay in int_events_accepted) but outside this window.
     Under var('eval_split') = 'user_random', events of held-out (user, course) pairs are
     left out too: the models train without them and the evaluation scores against them.
     A view: its readers scan the staged events with the window filter pushed down.
@@ -10,7 +10,7 @@
 with
 
 events as (
-    select * from {{ ref('stg_raw__events') }}
+    select * from {{ ref('int_events_accepted') }}
 ),
 
 context as (

@@ -13,7 +13,7 @@
 with
 
 events as (
-    select * from {{ ref('stg_raw__events') }}
+    select * from {{ ref('int_events_accepted') }}
     where course_id is not null
 ),
 

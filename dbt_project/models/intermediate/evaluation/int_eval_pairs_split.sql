@@ -8,7 +8,7 @@
 with
 
 events as (
-    select user_id, course_id, event_ts from {{ ref('stg_raw__events') }}
+    select user_id, course_id, event_ts from {{ ref('int_events_accepted') }}
     where course_id is not null
 ),
 

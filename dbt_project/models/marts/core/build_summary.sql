@@ -5,7 +5,12 @@ context as (
     select * from {{ ref('int_build_context_resolved') }}
 ),
 
-counts as (
+-- rows that passed their file's own rules and broke a rule about another entity
+cross_entity as (
+    select 'events' as entity, count(*) as rows_rejected from {{ ref('int_events_rejected') }}
+),
+
+staged as (
     {%- for entity in raw_contract() %}
     select
         '{{ entity }}' as entity,
@@ -15,6 +20,16 @@ counts as (
     from {{ ref('base_raw__' ~ entity) }}
     {{ "union all" if not loop.last }}
     {%- endfor %}
+),
+
+counts as (
+    select
+        staged.entity,
+        staged.rows_read,
+        staged.rows_accepted - coalesce(cross_entity.rows_rejected, 0) as rows_accepted,
+        staged.rows_rejected + coalesce(cross_entity.rows_rejected, 0) as rows_rejected
+    from staged
+    left join cross_entity on staged.entity = cross_entity.entity
 ),
 
 final as (

@@ -12,7 +12,7 @@ sends as (
 ),
 
 events as (
-    select user_id, event_ts, amount from {{ ref('stg_raw__events') }}
+    select user_id, event_ts, amount from {{ ref('int_events_accepted') }}
     where event_type = 'purchase'
 ),
 

@@ -24,6 +24,7 @@ final as (
         duration_seconds,
         progress,
         _source_file as source_file,
+        _source_row as source_row,
         _loaded_at as loaded_at
     from validated
     where reject_reason is null

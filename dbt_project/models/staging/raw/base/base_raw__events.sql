@@ -7,8 +7,9 @@
     build` stops first if its bytes changed, from base_raw__files) and appends their rows.
     An event_id that an earlier file already delivered is a duplicate_event_id here too,
     so re-delivering the same events under a new file name changes nothing downstream. A
-    row's verdict is made when its file is first read (e.g. unknown_course against the
-    catalog of that build); `learnmart build --full-refresh` re-reads every file.
+    row's verdict is made when its file is first read; `learnmart build --full-refresh`
+    re-reads every file. Only the file's own rules are judged here: whether the course is
+    in the catalog is another entity's question, asked by int_events_rejected.
 -#}
 {{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
 
@@ -65,14 +66,6 @@ rows_to_check as not materialized (
     where event_id in (select event_id from repeated_ids)
 ),
 
-courses as (
-    select course_id from {{ ref('stg_raw__courses') }}
-),
-
-catalog as (
-    select count(*) > 0 as has_catalog from courses
-),
-
 typed as (
     select
         _source_file,
@@ -118,10 +111,6 @@ checked as not materialized (
             when course_id is null
                 and event_type in ({{ "'" ~ course_event_types() | join("', '") ~ "'" }})
                 then 'missing_course'
-            when course_id is not null
-                and catalog.has_catalog
-                and course_id not in (select course_id from courses)
-                then 'unknown_course'
             when event_type in ('purchase', 'refund') and amount_text is null
                 then 'missing_amount'
             when event_type in ('purchase', 'refund') and amount is null
@@ -143,7 +132,6 @@ checked as not materialized (
                 then 'progress_out_of_range'
         end as contract_violation
     from typed
-    cross join catalog
 ),
 
 kept_rows as (
