@@ -1,8 +1,9 @@
 {#-
     One row per user with at least one event that carries a duration: learning time in
     total and in the 30 days before as-of, and learning sessions. A session is a run of
-    timed events with gaps under var('session_gap_minutes') between one event's end
-    (event_ts + duration) and the next one's start, the inactivity rule of web analytics.
+    timed events with gaps under var('session_gap_minutes') between the latest end so far
+    (event_ts + duration, of every earlier event: a long lesson spans the short events
+    inside it) and the next start, the inactivity rule of web analytics.
 -#}
 with
 
@@ -24,8 +25,9 @@ gaps as (
         user_id,
         event_ts,
         duration_seconds,
-        epoch(event_ts) - lag(epoch(event_ts) + duration_seconds) over (
+        epoch(event_ts) - max(epoch(event_ts) + duration_seconds) over (
             partition by user_id order by event_ts, duration_seconds
+            rows between unbounded preceding and 1 preceding
         ) as gap_seconds
     from events
 ),
