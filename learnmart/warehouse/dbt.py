@@ -88,6 +88,28 @@ def run_dbt(cmd: list[str], work: Path, env: dict, variables: dict, quiet: bool)
     return proc
 
 
+def cache_dir() -> Path:
+    """learnmart's folder in the user's cache ($LEARNMART_CACHE_DIR, $XDG_CACHE_HOME or ~/.cache)."""
+    base = os.environ.get("LEARNMART_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "learnmart"
+
+
+def unit_tests_passed(fingerprint: str) -> bool:
+    """Whether a whole build of this unit-test fingerprint (learnmart.warehouse.inputs.
+    unit_tests_fingerprint) passed on this machine: its unit tests, which read fixed inputs
+    and no data, would pass again. dbt's advice is the same: run unit tests where the code
+    changes, not in every production build."""
+    return (cache_dir() / f"unit-tests-passed-{fingerprint}").exists()
+
+
+def record_unit_tests_passed(fingerprint: str) -> None:
+    try:
+        cache_dir().mkdir(mode=0o700, parents=True, exist_ok=True)
+        (cache_dir() / f"unit-tests-passed-{fingerprint}").touch()
+    except OSError:
+        pass  # a mark we cannot write only costs the next build its unit tests
+
+
 def parse_cache(variables: dict, env: dict) -> Path:
     """Where dbt's parsed project is kept between builds: one file per project folder, vars
     and profile settings (so that builds with other vars do not overwrite each other's).
@@ -97,10 +119,9 @@ def parse_cache(variables: dict, env: dict) -> Path:
     still matches the project, vars, profile and its own version, and parses from scratch
     when it does not, so a stale cache costs time only.
     """
-    base = os.environ.get("LEARNMART_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     profile = [env.get(f"LEARNMART_{name}") for name in ("THREADS", "MEMORY_LIMIT", "TEMP_DIR")]
     key = hashlib.sha256(json.dumps([str(project_dir()), variables, profile], sort_keys=True).encode())
-    return Path(base) / "learnmart" / f"dbt-partial-parse-{key.hexdigest()[:16]}.msgpack"
+    return cache_dir() / f"dbt-partial-parse-{key.hexdigest()[:16]}.msgpack"
 
 
 def restore_parse_cache(cache: Path, target: Path) -> None:

@@ -31,6 +31,7 @@ from learnmart.warehouse.inputs import (
     check_distinct_deliveries,
     inputs_fingerprint,
     raw_files,
+    unit_tests_fingerprint,
     write_manifest,
 )
 from learnmart.warehouse.plan import PREDATES_INCREMENTAL, Kind, Plan, Published, Request, plan, read_published
@@ -168,7 +169,10 @@ def _build(
         "RAW_FILES_MANIFEST": str(work.manifest),
     }
     env = dbt.build_env(settings, options.threads, options.memory_limit, options.temp_dir)
-    proc = dbt.run_dbt(_command(work, variables, chosen, options), work.folder, env, variables, options.quiet)
+    unit_tests = unit_tests_fingerprint(options.as_of, options.extra_vars)
+    run_unit_tests = chosen.kind is not Kind.INCREMENTAL and not dbt.unit_tests_passed(unit_tests)
+    command = _command(work, variables, chosen, options, run_unit_tests)
+    proc = dbt.run_dbt(command, work.folder, env, variables, options.quiet)
     found = failures.dbt_failures(work.run_results, proc.returncode, proc.stderr or "")
     check_as_of(work.db, db, options.as_of)
     if found:
@@ -178,6 +182,8 @@ def _build(
     if chosen.kind is Kind.PARTIAL:
         publish.forget_inputs(work.db)
     publish.publish(work.db, db, data)
+    if run_unit_tests and chosen.kind is Kind.FULL:
+        dbt.record_unit_tests_passed(unit_tests)
     return BuildResult(
         db=db,
         seconds=(dt.datetime.now(dt.UTC) - started).total_seconds(),
@@ -208,8 +214,8 @@ def _prepare(db: Path, work: Work, chosen: Plan, published: Published) -> Plan:
     return chosen
 
 
-def _command(work: Work, variables: dict, chosen: Plan, options: Options) -> list[str]:
-    """The dbt build command line for this plan."""
+def _command(work: Work, variables: dict, chosen: Plan, options: Options, unit_tests: bool) -> list[str]:
+    """The dbt build command line for this plan; ``unit_tests`` False leaves them out."""
     cmd = dbt.dbt_command(["build"], work.folder, variables)
     if options.quiet:
         cmd += ["--log-level", "none"]  # its output would go to /dev/null
@@ -218,10 +224,11 @@ def _command(work: Work, variables: dict, chosen: Plan, options: Options) -> lis
     if options.select:
         # tests run only when every model they read was (re)built in this selection
         cmd += ["--select", options.select, "--indirect-selection", "cautious"]
-    if chosen.kind is Kind.INCREMENTAL:
-        # the fingerprint matched, so the project is byte for byte the one the published
-        # build ran: its unit tests (fixed inputs, no data) passed there and would pass
-        # again. The data tests all run: the data changed.
+    if not unit_tests:
+        # an incremental build's fingerprint matched, so the project is byte for byte the one
+        # the published build ran; otherwise a whole build of the same project, vars and
+        # libraries passed on this machine (dbt.unit_tests_passed). Either way its unit tests
+        # (fixed inputs, no data) passed and would pass again. The data tests all run.
         cmd += ["--exclude-resource-type", "unit_test"]
     return cmd
 

@@ -114,6 +114,30 @@ def build_fingerprint(data: Path, as_of: str | None, extra_vars: dict | None) ->
     digest = hashlib.sha256()
     settings = {"data": str(data), "as_of": as_of, "vars": extra_vars or {}, "version": __version__}
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    _digest_project(digest)
+    return digest.hexdigest()[:16]
+
+
+def unit_tests_fingerprint(as_of: str | None, extra_vars: dict | None) -> str:
+    """What the project's unit tests (fixed inputs, no raw data) depend on: the project files
+    and UDFs, the vars and as-of (a model may read them), and the versions of Python and
+    the engine's libraries. Builds that share it get the same unit-test results whatever
+    their data (learnmart.warehouse.dbt.unit_tests_passed)."""
+    digest = hashlib.sha256()
+    settings = {
+        "as_of": as_of,
+        "vars": extra_vars or {},
+        "version": __version__,
+        "python": sys.version,
+        "packages": {name: _installed_version(name) for name in ENGINE_PACKAGES},
+    }
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    _digest_project(digest)
+    return digest.hexdigest()[:16]
+
+
+def _digest_project(digest) -> None:
+    """Feed every project file and the UDFs' source into ``digest``, by name and bytes."""
     project = project_dir()
     # (file or folder, the folder its files are named relative to in the digest)
     names = ("dbt_project.yml", "profiles.yml", "models", "macros", "tests")
@@ -124,7 +148,6 @@ def build_fingerprint(data: Path, as_of: str | None, extra_vars: dict | None) ->
         for path in (p for p in files if p.is_file() and "__pycache__" not in p.parts):
             digest.update(str(path.relative_to(root)).encode())
             digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def _installed_version(package: str) -> str | None:

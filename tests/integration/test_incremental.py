@@ -81,8 +81,15 @@ def _assert_same_as_a_full_build(db: Path, full: Path) -> None:
     assert diff[0] == 0 and diff[1] < 1e-9
 
 
-def test_appending_a_file_reads_only_it_and_publishes_what_a_full_build_would(split_data, demo_db, tmp_path):
+def test_appending_a_file_reads_only_it_and_publishes_what_a_full_build_would(
+    split_data, demo_db, tmp_path, monkeypatch
+):
     """demo_db is the full build of the same events (demo_data, one file): the reference."""
+    from learnmart.warehouse import dbt
+    from learnmart.warehouse.inputs import unit_tests_fingerprint
+
+    # a cache of its own: no earlier build of this project passed its unit tests here
+    monkeypatch.setenv("LEARNMART_CACHE_DIR", str(tmp_path / "cache"))
     appended = split_data / "events" / "part-2.parquet"
     with duckdb.connect() as con:
         appended_rows = con.execute(f"select count(*) from read_parquet('{appended}')").fetchone()[0]
@@ -97,11 +104,14 @@ def test_appending_a_file_reads_only_it_and_publishes_what_a_full_build_would(sp
     assert not first.incremental and first.full_reason == "--full-refresh"
     second = run_build(split_data, tmp_path / "inc.duckdb", quiet=True)
     assert second.incremental and second.full_reason == ""
-    # every data test ran again; the unit tests (the same project, fixed inputs) did not
+    # every data test ran again; the unit tests (the same project, fixed inputs) did not,
+    # and no build of this project on this machine runs them again (they passed)
     full_kinds = Counter(node.split(".")[0] for node in first.timings)
     kinds = Counter(node.split(".")[0] for node in second.timings)
     assert full_kinds["unit_test"] > 0 and kinds["unit_test"] == 0
     assert kinds["test"] == full_kinds["test"] == second.tests
+    assert dbt.unit_tests_passed(unit_tests_fingerprint(None, None))
+    assert not dbt.unit_tests_passed(unit_tests_fingerprint(None, {"k_anonymity": 5}))
     # the incremental build staged the appended file's rows and nothing else
     loaded = _rows(
         tmp_path / "inc.duckdb",
@@ -109,7 +119,9 @@ def test_appending_a_file_reads_only_it_and_publishes_what_a_full_build_would(sp
         "where _loaded_at = (select max(_loaded_at) from staging.base_raw__events) group by all",
     )
     assert loaded == [(str(appended), appended_rows)]
-    unknown = _rows(tmp_path / "inc.duckdb", "select count(*) from main.rejected_events where reject_reason = 'unknown_course'")
+    unknown = _rows(
+        tmp_path / "inc.duckdb", "select count(*) from main.rejected_events where reject_reason = 'unknown_course'"
+    )
     assert unknown[0][0] > 5
     _assert_same_as_a_full_build(tmp_path / "inc.duckdb", demo_db)
 

@@ -87,7 +87,6 @@ def test_no_suppressed_cluster_cell_comes_back_by_subtraction(con):
     value's total: solving each cluster or value with one hidden cell left, again and again,
     recovers no small cell and leaves no hidden sum under k (learnmart.udfs.suppression)."""
     import numpy as np
-
     from learnmart.udfs.suppression import disclosed
 
     rows = con.execute(

@@ -119,3 +119,37 @@ def test_a_selection_over_a_file_from_before_the_renames_is_refused_with_one_lin
     with pytest.raises(BuildEnvironmentError, match="build once without --select"):
         plan(old, Request("b1", "", select="user_features"), NOW)
     assert plan(old, Request("b1", "i1"), NOW).kind is Kind.FULL  # a whole build is fine
+
+
+def test_unit_tests_run_once_per_project_vars_and_libraries(tmp_path, monkeypatch):
+    """A whole build that passed marks its unit-test fingerprint; the same project, vars and
+    libraries skip them after, whatever the data. A var, an as-of or a project file changes it."""
+    from learnmart.warehouse import dbt, inputs
+
+    monkeypatch.setenv("LEARNMART_CACHE_DIR", str(tmp_path / "cache"))
+    key = inputs.unit_tests_fingerprint(None, None)
+    assert key == inputs.unit_tests_fingerprint(None, {})
+    assert (
+        len(
+            {
+                key,
+                inputs.unit_tests_fingerprint("2026-01-01", None),
+                inputs.unit_tests_fingerprint(None, {"k_anonymity": 5}),
+            }
+        )
+        == 3
+    )
+    assert not dbt.unit_tests_passed(key)
+    dbt.record_unit_tests_passed(key)
+    assert dbt.unit_tests_passed(key)
+    assert not dbt.unit_tests_passed(inputs.unit_tests_fingerprint(None, {"k_anonymity": 5}))
+    # the project's files are in it: a copy with one model edited is another project
+    import shutil
+
+    project = tmp_path / "project"
+    shutil.copytree(inputs.project_dir(), project / "dbt_project", ignore=shutil.ignore_patterns("target", "logs"))
+    monkeypatch.setattr(inputs, "project_dir", lambda: project / "dbt_project")
+    copied = inputs.unit_tests_fingerprint(None, None)
+    model = next((project / "dbt_project" / "models").rglob("user_features.sql"))
+    model.write_text(model.read_text() + "\n-- edited\n")
+    assert inputs.unit_tests_fingerprint(None, None) != copied
