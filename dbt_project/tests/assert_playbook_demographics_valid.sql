@@ -19,5 +19,10 @@ select
 from clauses
 where
     clause not like '%=%'
-    or trim(split_part(clause, '=', 1)) not in ('{{ demographic_attributes() | join("', '") }}')
+    or trim(split_part(clause, '=', 1))
+    not in (
+        {%- for attribute in demographic_attributes() %}
+        '{{ attribute }}'{{ "," if not loop.last }}
+        {%- endfor %}
+    )
     or trim(split_part(clause, '=', 2)) = ''

@@ -5,7 +5,8 @@
 select
     '{{ entity }}' as entity,
     (select count(*) from {{ ref('base_raw__' ~ entity) }}) as rows_read,
-    (select count(*) from {{ ref('int_events_accepted') if entity == 'events' else ref('stg_raw__' ~ entity) }}) as rows_accepted,
+    {%- set accepted = ref('int_events_accepted') if entity == 'events' else ref('stg_raw__' ~ entity) %}
+    (select count(*) from {{ accepted }}) as rows_accepted,
     (select count(*) from {{ ref('rejected_' ~ entity) }}) as rows_rejected
 where rows_accepted + rows_rejected != rows_read
 {{ "union all" if not loop.last }}

@@ -20,7 +20,11 @@ generalized as (
 ),
 
 joined as (
-    select members.cluster_id, {% for a in attributes %}generalized.{{ a }}{{ ", " if not loop.last }}{% endfor %}
+    select
+        members.cluster_id,
+        {%- for attribute in attributes %}
+        generalized.{{ attribute }}{{ "," if not loop.last }}
+        {%- endfor %}
     from members
     inner join generalized on members.user_key = generalized.user_key
 ),

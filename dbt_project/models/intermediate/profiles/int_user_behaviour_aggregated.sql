@@ -76,7 +76,8 @@ format_mix as (
         count(*) as courses_engaged,
         sum(pairs.events) as course_events,
         {%- for format in ['video', 'audio', 'ebook', 'live', 'column'] %}
-        sum(pairs.events) filter (where courses.format = '{{ format }}') as {{ format }}_events{{ ',' if not loop.last }}
+        sum(pairs.events) filter (where courses.format = '{{ format }}')
+            as {{ format }}_events{{ ',' if not loop.last }}
         {%- endfor %}
     from pairs
     left join courses on pairs.course_id = courses.course_id

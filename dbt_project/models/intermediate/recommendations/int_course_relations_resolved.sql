@@ -34,7 +34,11 @@ final as (
     select
         user_id,
         course_id,
-        coalesce(last_refunded_at >= last_purchased_at or (last_refunded_at is not null and last_purchased_at is null), false)
+        coalesce(
+            last_refunded_at >= last_purchased_at
+            or (last_refunded_at is not null and last_purchased_at is null),
+            false
+        )
             as is_refunded,
         first_taken_at,
         case

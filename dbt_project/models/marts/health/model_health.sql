@@ -111,7 +111,8 @@ propensity_checks as (
         cast(count(distinct purchase_propensity) as double),
         cast(least(100, count(*) / 2) as double),
         case when count(distinct purchase_propensity) > 1
-            then count(distinct purchase_propensity) || ' distinct purchase_propensity values over ' || count(*) || ' users'
+            then count(distinct purchase_propensity) || ' distinct purchase_propensity values over '
+                || count(*) || ' users'
             else 'purchase_propensity is NULL for everyone: ' || any_value(propensity_status) end
     from published
     union all
@@ -200,7 +201,8 @@ segment_checks as (
         case when count(*) filter (where refund_issue is not null) = 0 then 'ok' else 'warn' end,
         cast(count(*) filter (where refund_issue is not null) as double),
         0.0,
-        count(*) filter (where refund_issue = 'no_earlier_purchase') || ' refunds with no earlier purchase of the course and '
+        count(*) filter (where refund_issue = 'no_earlier_purchase')
+        || ' refunds with no earlier purchase of the course and '
             || count(*) filter (where refund_issue = 'beyond_amount_paid')
             || ' beyond what was paid: counted only up to what was paid'
     from refunds
@@ -239,7 +241,10 @@ recommendation_checks as (
     union all
     select
         'rec_history_limit',
-        case when count(*) filter (where history_courses > {{ var('rec_history_courses') }}) > 0 then 'warn' else 'ok' end,
+        case
+            when count(*) filter (where history_courses > {{ var('rec_history_courses') }}) > 0 then 'warn'
+            else 'ok'
+        end,
         cast(count(*) filter (where history_courses > {{ var('rec_history_courses') }}) as double),
         0.0,
         count(*) filter (where history_courses > {{ var('rec_history_courses') }})

@@ -105,7 +105,9 @@ final as (
         coalesce(aucs.ranker = champion.ranker, false) as is_champion,
         context.as_of - to_days(cast(windows.fit_days_before_as_of as integer)) as fitted_as_of,
         context.as_of - to_days(cast(windows.evaluate_days_before_as_of as integer)) as evaluated_as_of,
-        context.as_of - to_days(cast(windows.evaluate_days_before_as_of - {{ var('propensity_horizon_days') }} as integer))
+        context.as_of - to_days(
+            cast(windows.evaluate_days_before_as_of - {{ var('propensity_horizon_days') }} as integer)
+        )
             as outcome_window_end
     from aucs
     inner join calibration on aucs.population = calibration.population and aucs.ranker = calibration.ranker

@@ -99,7 +99,7 @@ typed as (
 
 checked as not materialized (
     select
-        typed.*,
+        *,
         case
             when user_id is null then 'missing_user'
             when {{ has_control_character(['event_id', 'user_id', 'course_id']) }} then 'invalid_id'
