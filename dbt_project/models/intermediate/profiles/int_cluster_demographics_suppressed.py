@@ -4,7 +4,8 @@ with whether its count may be shown.
 The cluster sizes (cluster_summary) and the users per value (demographic_summary) are
 published, so each attribute's cluster x value table is suppressed as a whole
 (learnmart.udfs.suppression.suppress): every cell under var k_anonymity is hidden, and
-then enough other cells that no hidden cell comes back by subtraction from those totals.
+then enough other cells that no hidden cell comes back from those totals, by subtraction
+along a line or along a chain of lines. A table the rules cannot protect is hidden whole.
 """
 
 import numpy as np
@@ -13,7 +14,7 @@ import pyarrow as pa
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from learnmart.udfs.suppression import suppress
+    from learnmart.udfs.suppression import disclosed, suppress
 
     params = dbt.ref("int_cluster_parameters_resolved").fetchnumpy()
     k = int(params["k_anonymity"][0])
@@ -29,5 +30,8 @@ def model(dbt, session):
         table = np.zeros((len(clusters), values), dtype=np.int64)
         value_index = np.repeat(np.arange(values), len(clusters))
         table[cluster_index, value_index] = users[rows]
-        hidden[rows] = suppress(table, k)[cluster_index, value_index]
+        mask = suppress(table, k)
+        if disclosed(table, mask, k):
+            mask[:] = True  # a table the rules cannot protect (e.g. one cluster) shows nothing
+        hidden[rows] = mask[cluster_index, value_index]
     return cells.append_column("is_suppressed", pa.array(hidden))

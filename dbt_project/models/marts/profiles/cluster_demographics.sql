@@ -3,8 +3,9 @@
     demographic_summary: rare ones folded into '(other)'): how many of the cluster's users
     hold it and their share of the cluster, or NULL for both where the cell is suppressed.
     A cell under var('k_anonymity') is suppressed, and so are enough others that no
-    suppressed cell can be worked out from the cluster sizes (cluster_summary) and the
-    users per value (demographic_summary); int_cluster_demographics_suppressed says which.
+    small cell can be worked out from the cluster sizes (cluster_summary) and the users per
+    value (demographic_summary), along one line or a chain of them;
+    int_cluster_demographics_suppressed says which.
 -#}
 with
 
