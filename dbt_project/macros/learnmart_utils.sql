@@ -14,8 +14,7 @@
 
 {#-
     The build's wall-clock time: build_setting('built_at') when the CLI sets it, else when
-    this dbt invocation started (UTC). One value for every model of a build:
-    int_events_rejected finds the events a build staged by it.
+    this dbt invocation started (UTC): one value for every model of a build.
 -#}
 {% macro built_at() -%}
     {%- if build_setting('built_at') -%}

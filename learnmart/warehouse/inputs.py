@@ -20,8 +20,9 @@ from learnmart.warehouse.errors import BuildEnvironmentError
 
 # the source of the UDFs the models call (the top-level udfs/ folder of a checkout)
 UDF_DIR = Path(udfs.__file__).resolve().parent
-# the libraries whose version can change what a build computes (inputs_fingerprint)
-ENGINE_PACKAGES = ("duckdb", "dbt-core", "dbt-duckdb", "numpy")
+# the libraries whose version can change what a build computes (inputs_fingerprint) or how
+# dbt runs the unit tests (unit_tests_fingerprint: dbt-adapters ships their materialization)
+ENGINE_PACKAGES = ("duckdb", "dbt-core", "dbt-adapters", "dbt-common", "dbt-duckdb", "numpy")
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ def test_every_segment_is_populated_and_revenue_adds_up(con):
         select
             (select sum(revenue) from segment_summary),
             (select sum(case event_type when 'purchase' then amount else -amount end)
-             from staging.stg_raw__events where event_type in ('purchase', 'refund'))
+             from intermediate.int_events_accepted where event_type in ('purchase', 'refund'))
         """
     ).fetchone()
     assert summary == events  # exact: decimals, no rounding

@@ -324,7 +324,7 @@ def test_the_documented_raw_contract_is_the_one_the_models_enforce():
     for entity, contract in enforced.items():
         base = REPO / "dbt_project" / "models" / "staging" / "raw" / "base" / f"base_raw__{entity}.sql"
         reasons = list(dict.fromkeys(re.findall(r"then '(\w+)'", base.read_text())))
-        # then the rules about other entities, judged after staging (int_<entity>_rejected)
-        for later in (REPO / "dbt_project" / "models" / "intermediate").rglob(f"int_{entity}_rejected.sql"):
-            reasons += re.findall(r"'(\w+)' as reject_reason", later.read_text())
+        # then the rules about other entities, judged after staging (int_<entity>_judged)
+        for later in (REPO / "dbt_project" / "models" / "intermediate").rglob(f"int_{entity}_judged.sql"):
+            reasons += re.findall(r"then '(\w+)'", later.read_text())
         assert documented[entity] == {**contract, "reasons": reasons}, entity
