@@ -38,8 +38,9 @@ demo: install
 # pytest exits 5 when it collected no tests: that is a failure here, not a pass.
 # Test files run in parallel, one worker per core (at most 4), each file's fixtures (its
 # builds) in one worker. A demo-sized build is mostly dbt's single-threaded Python, so
-# two workers on two cores take far less wall time than one.
-PYTEST_PARALLEL := -n auto --maxprocesses 4 --dist loadscope
+# two workers on two cores take far less wall time than one. Files go out in collection
+# order, the heaviest first (tests/conftest.py HEAVIEST_FIRST).
+PYTEST_PARALLEL := -n auto --maxprocesses 4 --dist loadscope --no-loadscope-reorder
 
 test: install
 	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL); rc=$$?; \
