@@ -35,6 +35,10 @@ HEAVIEST_FIRST = (
     "test_recommendations.py",
     "test_fuzz_raw.py",
     "test_real_data_symptoms.py",
+    "test_staging.py",
+    "test_report.py",
+    "test_segmentation.py",
+    "test_oulad_adapter.py",
 )
 
 
