@@ -51,7 +51,8 @@ test: install
 test-fast: install
 	$(BIN)/python -m pytest -q tests/unit
 
-# the long version: 20 killed builds, 50 fuzzed raw files
+# the long version: 20 killed builds, 50 fuzzed raw files, and the tests marked slow (evaluate
+# run twice for reproducibility, EASE parity at a light penalty)
 test-all: install
 	LEARNMART_FAULT_RUNS=20 LEARNMART_FUZZ_EXAMPLES=50 $(BIN)/python -m pytest -q --runslow $(PYTEST_PARALLEL)
 

@@ -178,10 +178,14 @@ def test_lookup_path_imports_no_dbt_pandas_or_pyarrow(demo_db, con):
     assert "PYAPI=False" in lines or importlib.util.find_spec("_duckdb") is None, out.stderr
 
 
-def test_evaluate_beats_popularity_and_is_reproducible(demo_data, tmp_path):
+def _evaluate_both_splits(demo_data, tmp_path) -> list[dict]:
     first = run_cli("evaluate", "--data", str(demo_data), "--json", str(tmp_path / "a.json"), "--format", "json")
     assert first.returncode == 0, first.stderr
-    rows = json.loads((tmp_path / "a.json").read_text())
+    return json.loads((tmp_path / "a.json").read_text())
+
+
+def test_evaluate_beats_popularity(demo_data, tmp_path):
+    rows = _evaluate_both_splits(demo_data, tmp_path)
     by = {(r["split"], r["ranker"]): r for r in rows}
     assert {s for s, _ in by} == {"temporal", "user_random"}
     for split in ("temporal", "user_random"):
@@ -191,6 +195,11 @@ def test_evaluate_beats_popularity_and_is_reproducible(demo_data, tmp_path):
         for metric in ("precision_at_k", "recall_at_k", "ndcg_at_k", "map_at_k", "hit_rate", "catalog_coverage"):
             assert 0 <= model[metric] <= 1 and not math.isnan(model[metric])
         assert model["users"] == pop["users"] == oracle["users"] > 50
+
+
+@pytest.mark.slow  # three builds: in `make test-all` (--runslow)
+def test_evaluate_is_reproducible(demo_data, tmp_path):
+    rows = _evaluate_both_splits(demo_data, tmp_path)
     again = run_cli("evaluate", "--data", str(demo_data), "--split", "user-random", "--format", "json")
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout) == [r for r in rows if r["split"] == "user_random"]

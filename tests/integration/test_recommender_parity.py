@@ -77,7 +77,8 @@ def test_pure_sar_mode_gives_reference_sar_top_10(tmp_path, path):
     _compare(got, _reference_top10(ratings.astype(float) @ jaccard, ratings > 0))
 
 
-@pytest.mark.parametrize("lam", [20.0, 300.0])
+# a light penalty too in `make test-all` (--runslow): the same code, another regime
+@pytest.mark.parametrize("lam", [pytest.param(20.0, marks=pytest.mark.slow), 300.0])
 def test_ease_gives_reference_ease_top_10(tmp_path, lam):
     ratings = _ratings(2, constant=True)
     got = _build(
